@@ -1,0 +1,19 @@
+// Observable Framework config. The pipeline runs in build-time loaders (src/data → loaders/).
+export default {
+  title: "Sunline",
+  root: "src",
+  pages: [
+    {name: "Fleet overview", path: "/"},
+    {name: "About the data", path: "/about-data"}
+  ],
+  // System fonts: the default theme links Google Fonts, an outside request an offline host can't make.
+  globalStylesheets: [],
+  style: "style.css",
+  // DuckDB-WASM extensions come from DuckDB's own server, which a registry-only build can't reach;
+  // pages read Parquet through FileAttachment(...).parquet() (Arrow) instead.
+  duckdb: {extensions: {json: null, parquet: null}},
+  head: '<link rel="icon" href="data:,">',
+  footer: "Sunline — open-source solar production forecasting.",
+  search: false,
+  cleanUrls: true
+};

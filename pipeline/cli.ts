@@ -1,0 +1,74 @@
+// The `sunline` command. Thin: parses arguments, calls the library, prints results.
+import {parseArgs} from "node:util";
+import {resolve} from "node:path";
+import {generateDemoFleet} from "./demo/index.ts";
+import {messages, SunlineError} from "./messages.ts";
+import {runPipeline} from "./run.ts";
+import {dataDirPath} from "./snapshot/paths.ts";
+import {currentManifest} from "./snapshot/read.ts";
+
+const HELP = `Usage: sunline <command> [options]
+
+Commands:
+  run                 run the whole pipeline and write a snapshot (skipped when nothing changed)
+  status              show the current snapshot: when, from what, table sizes
+  demo <dir>          write the demo fleet's raw files (production CSVs, weather, fault labels) to <dir>
+
+Options:
+  --config FILE       config file (default: SUNLINE_CONFIG, else ./sunline.config.ts)
+  --data-dir DIR      where snapshots live (default: SUNLINE_DATA_DIR, else ./.sunline)
+  --force             with run: rebuild even when inputs are unchanged
+  -h, --help          show this help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const {values, positionals} = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: {type: "string"},
+      "data-dir": {type: "string"},
+      force: {type: "boolean", default: false},
+      help: {type: "boolean", short: "h", default: false}
+    }
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 1;
+  }
+  const dataDir = dataDirPath(values["data-dir"]);
+  switch (command) {
+    case "run": {
+      const result = await runPipeline({config: values.config, dataDir, force: values.force});
+      process.stdout.write(`${result.skipped ? "unchanged" : "written"}: ${result.snapshotDir}\n`);
+      return 0;
+    }
+    case "status": {
+      const manifest = await currentManifest(dataDir);
+      if (!manifest) throw new SunlineError(messages.snapshotMissing(dataDir));
+      process.stdout.write(`snapshot ${manifest.snapshot_id} (${manifest.project})\n`);
+      process.stdout.write(`  created ${manifest.created_at} in ${manifest.duration_s} s, config ${manifest.config_path}, code ${manifest.code_version}\n`);
+      process.stdout.write(`  inputs: ${manifest.inputs.length} files, ${(manifest.inputs.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB\n`);
+      for (const [name, t] of Object.entries(manifest.tables))
+        process.stdout.write(`  ${name.padEnd(20)} ${String(t.rows).padStart(9)} rows${t.min_ts ? `  ${t.min_ts} → ${t.max_ts}` : ""}\n`);
+      return 0;
+    }
+    case "demo": {
+      if (!rest[0]) throw new SunlineError("demo: give the folder to write to, e.g. `npx sunline demo ./demo-data`");
+      const out = await generateDemoFleet(resolve(rest[0]));
+      process.stdout.write(`wrote ${out.productionFiles.length} production files, ${out.weatherPath}, ${out.labelsPath}\n`);
+      return 0;
+    }
+    default:
+      throw new SunlineError(messages.unknownCommand(command));
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`sunline: ${error instanceof SunlineError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  }
+);

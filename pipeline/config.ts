@@ -1,0 +1,171 @@
+// The project config: a typed, validated object (zod). `sunline.config.ts` at the project root is
+// the demo fleet; users point --config / SUNLINE_CONFIG at their own file.
+import {existsSync} from "node:fs";
+import {dirname, isAbsolute, resolve} from "node:path";
+import {pathToFileURL} from "node:url";
+import {z} from "zod";
+import {messages, SunlineError} from "./messages.ts";
+
+const ianaZone = z.string().refine(isValidTimeZone, {message: "expected an IANA time zone such as \"Europe/Berlin\""});
+const isoInstant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?Z$/.test(s) && !Number.isNaN(Date.parse(s)), {
+  message: "expected an ISO UTC instant such as \"2026-07-01T00:00:00Z\""
+});
+
+/** Marks issues whose message already names the field (cross-field checks). */
+const PREFORMATTED = {preformatted: true};
+
+export const siteSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a site id of letters, digits, '-', '_' or '.'"),
+  name: z.string().min(1),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  timezone: ianaZone,
+  /** AC (inverter/export) capacity in kW: bounds checks and normalisation use it. */
+  capacity_kw: z.number().positive(),
+  /** Panel tilt from horizontal, degrees. */
+  tilt: z.number().min(0).max(90),
+  /** Panel azimuth, degrees clockwise from north (180 = facing south). */
+  azimuth: z.number().min(0).max(360)
+});
+
+export const productionSourceSchema = z.object({
+  /** File path or glob, relative to the config file's folder. */
+  path: z.string().min(1),
+  format: z.enum(["csv", "parquet"]).default("csv"),
+  /** The site every row belongs to (files holding one site). */
+  site_id: z.string().optional(),
+  delimiter: z.string().min(1).max(1).default(","),
+  timestamp: z.object({
+    column: z.string().min(1),
+    /** IANA zone of naive (offset-less) timestamps; stamps carrying an offset are taken as they are. */
+    timezone: ianaZone.default("UTC"),
+    /** strptime format; by default DuckDB's ISO-8601 parsing. */
+    format: z.string().optional()
+  }),
+  value: z.object({
+    column: z.string().min(1),
+    unit: z.enum(["W", "kW", "MW", "Wh", "kWh"])
+  }),
+  /** Whether a stamp marks the start or the end of its interval. */
+  interval: z.enum(["start", "end"]).default("start")
+});
+
+export const configSchema = z
+  .object({
+    name: z.string().default("Sunline"),
+    /** Generate the built-in demo fleet and use it as sites, production and weather. */
+    demo: z
+      .object({
+        seed: z.number().int().default(20240701),
+        start: isoInstant.default("2024-07-01T00:00:00Z"),
+        end: isoInstant.default("2026-07-01T00:00:00Z"),
+        sites: z.array(z.string()).optional()
+      })
+      .optional(),
+    sites: z.array(siteSchema).default([]),
+    production: z.array(productionSourceSchema).default([]),
+    weather: z
+      .object({
+        provider: z.enum(["demo", "none"]).default("demo"),
+        /** Demo/recorded weather file (CSV with site_id, ts and the weather_hourly columns). */
+        path: z.string().optional()
+      })
+      .default({provider: "demo"}),
+    clean: z
+      .object({
+        /** Hourly energy above this multiple of capacity is an outlier. */
+        max_capacity_factor: z.number().positive().default(1.2),
+        /** Identical non-zero daytime samples in a row that count as a stuck run. */
+        stuck_min_samples: z.number().int().min(2).default(4)
+      })
+      .default({max_capacity_factor: 1.2, stuck_min_samples: 4}),
+    forecast: z
+      .object({resolution: z.literal("1h").default("1h"), horizon_h: z.number().int().positive().default(48)})
+      .default({resolution: "1h", horizon_h: 48}),
+    anomaly: z
+      .object({window_h: z.number().int().positive().default(168), threshold: z.number().positive().default(2.5)})
+      .default({window_h: 168, threshold: 2.5})
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.sites.forEach((site, i) => {
+      if (seen.has(site.id)) ctx.addIssue({code: "custom", path: ["sites", i, "id"], message: messages.duplicateSite(site.id), params: PREFORMATTED});
+      seen.add(site.id);
+    });
+    config.production.forEach((source, i) => {
+      if (source.site_id !== undefined && !seen.has(source.site_id) && !config.demo)
+        ctx.addIssue({code: "custom", path: ["production", i, "site_id"], message: messages.unknownSite(`production[${i}].site_id`, source.site_id, [...seen]), params: PREFORMATTED});
+    });
+  });
+
+export type SunlineConfigInput = z.input<typeof configSchema>;
+export type SunlineConfig = z.output<typeof configSchema>;
+export type SiteConfig = z.output<typeof siteSchema>;
+export type ProductionSource = z.output<typeof productionSourceSchema>;
+
+/** Identity helper that gives config files type checking and completion. */
+export function defineConfig(config: SunlineConfigInput): SunlineConfigInput {
+  return config;
+}
+
+export interface LoadedConfig {
+  config: SunlineConfig;
+  /** Absolute path of the config file ("<inline>" for configs passed as objects). */
+  path: string;
+  /** Folder that relative paths in the config are resolved against. */
+  baseDir: string;
+}
+
+/** Validate a config object; errors name each field path, the bad value and what is expected. */
+export function parseConfig(input: unknown, path = "<inline>", baseDir = process.cwd()): LoadedConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => {
+      const field = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+      if (issue.code === "custom" && issue.params?.preformatted) return issue.message;
+      return messages.configIssue(field, valueAt(input, issue.path), issue.message);
+    });
+    throw new SunlineError(messages.configInvalid(path, issues));
+  }
+  return {config: result.data, path, baseDir};
+}
+
+/** The config file to use: explicit argument, then SUNLINE_CONFIG, then ./sunline.config.ts. */
+export function configPath(explicit?: string, cwd = process.cwd()): string {
+  const chosen = explicit ?? process.env.SUNLINE_CONFIG ?? "sunline.config.ts";
+  return isAbsolute(chosen) ? chosen : resolve(cwd, chosen);
+}
+
+/** Load and validate a config file (.ts via tsx, .js/.mjs, or .json). */
+export async function loadConfig(explicit?: string, cwd = process.cwd()): Promise<LoadedConfig> {
+  const path = configPath(explicit, cwd);
+  if (!existsSync(path)) throw new SunlineError(messages.configNotFound(path));
+  let input: unknown;
+  if (path.endsWith(".json")) {
+    const {readFile} = await import("node:fs/promises");
+    input = JSON.parse(await readFile(path, "utf8"));
+  } else {
+    const mod = (await import(pathToFileURL(path).href)) as {default?: unknown};
+    if (mod.default === undefined) throw new SunlineError(messages.configNoDefault(path));
+    input = mod.default;
+  }
+  return parseConfig(input, path, dirname(path));
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", {timeZone: zone});
+    return true;
+  } catch {
+    return false;
+  }
+}

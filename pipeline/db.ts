@@ -1,0 +1,56 @@
+// DuckDB helpers: one in-memory instance per pipeline run, connections closed in `finally`.
+import {DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue} from "@duckdb/node-api";
+
+export interface DbOptions {
+  /** Folder DuckDB may spill to when a query outgrows memory. */
+  tempDirectory?: string;
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>, options: DbOptions = {}): Promise<T> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn = await instance.connect();
+  try {
+    // Everything is UTC inside the pipeline; local time is derived for display only.
+    await conn.run("SET TimeZone = 'UTC'");
+    if (options.tempDirectory) await conn.run(`SET temp_directory = ${sqlString(options.tempDirectory)}`);
+    if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+    if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Rows as plain JSON-safe objects: BIGINT-family columns become numbers, timestamps ISO-like strings. */
+export async function queryRows<T = Record<string, unknown>>(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Record<string, DuckDBValue> | DuckDBValue[]
+): Promise<T[]> {
+  const reader = params ? await conn.runAndReadAll(sql, params) : await conn.runAndReadAll(sql);
+  const integral = new Set<string>();
+  const names = reader.columnNames();
+  reader.columnTypes().forEach((type, i) => {
+    if (BIGINT_TYPES.has(type.typeId)) integral.add(names[i]);
+  });
+  return reader.getRowObjectsJson().map((row) => {
+    // node-api renders BIGINT as a string to stay exact; counts here are far below 2^53.
+    for (const key of integral) if (row[key] !== null) row[key] = Number(row[key]);
+    return row;
+  }) as T[];
+}
+
+const BIGINT_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+
+/** A single-quoted SQL string literal. Used only for paths and settings, never for user data values. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A double-quoted SQL identifier. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,96 @@
+// Turns a config into concrete inputs: sites, production files, weather and (demo) fault labels.
+// With `demo` set, the demo fleet is generated once per generator version and options, under the data dir.
+import {existsSync} from "node:fs";
+import {mkdir, rename, rm, stat} from "node:fs/promises";
+import {isAbsolute, join, relative, resolve} from "node:path";
+import type {LoadedConfig, ProductionSource, SiteConfig} from "./config.ts";
+import {messages, SunlineError} from "./messages.ts";
+import {sha256, sha256File, stableStringify} from "./snapshot/hash.ts";
+import type {InputFile} from "./snapshot/manifest.ts";
+import {demoDir} from "./snapshot/paths.ts";
+
+export interface ProductionInput {
+  source: ProductionSource;
+  /** Absolute file path. */
+  file: string;
+  /** How the file is named in rejects, messages and the manifest (relative where possible). */
+  label: string;
+}
+
+export interface ResolvedInputs {
+  sites: SiteConfig[];
+  production: ProductionInput[];
+  weather: {path: string; source: string} | null;
+  labelsPath: string | null;
+  files: InputFile[];
+}
+
+export async function resolveInputs(loaded: LoadedConfig, dataDir: string, log: (msg: string) => void, glob: (pattern: string) => Promise<string[]>): Promise<ResolvedInputs> {
+  const {config, baseDir} = loaded;
+  const sites: SiteConfig[] = [...config.sites];
+  const production: ProductionInput[] = [];
+  let weather: ResolvedInputs["weather"] = null;
+  let labelsPath: string | null = null;
+  const labelOf = (file: string) => {
+    const rel = relative(baseDir, file);
+    return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+  };
+
+  if (config.demo) {
+    const demo = config.demo;
+    // Loaded only for demo projects: a user's own project never needs the generator.
+    const {DEMO_GENERATOR_VERSION, DEMO_SITES, generateDemoFleet} = await import("./demo/index.ts");
+    const wanted = DEMO_SITES.filter((s) => !demo.sites || demo.sites.includes(s.id));
+    const key = sha256(stableStringify({version: DEMO_GENERATOR_VERSION, ...demo})).slice(0, 12);
+    const dir = join(demoDir(dataDir), key);
+    if (!existsSync(join(dir, "demo-manifest.json"))) {
+      const started = Date.now();
+      log(`demo: generating ${wanted.length} sites, ${demo.start} to ${demo.end} (seed ${demo.seed})...`);
+      const temp = `${dir}.tmp-${process.pid}`;
+      await rm(temp, {recursive: true, force: true});
+      await mkdir(temp, {recursive: true});
+      await generateDemoFleet(temp, {seed: demo.seed, start: demo.start, end: demo.end, sites: wanted.map((s) => s.id)});
+      await rm(dir, {recursive: true, force: true});
+      await rename(temp, dir);
+      log(`demo: generated in ${((Date.now() - started) / 1000).toFixed(1)} s → ${dir}`);
+    }
+    for (const site of wanted) {
+      if (!sites.some((s) => s.id === site.id)) {
+        const {id, name, lat, lon, timezone, capacity_kw, tilt, azimuth} = site;
+        sites.push({id, name, lat, lon, timezone, capacity_kw, tilt, azimuth});
+      }
+      const file = join(dir, "production", `${site.id}.csv`);
+      production.push({
+        file,
+        label: `demo/production/${site.id}.csv`,
+        source: {
+          path: file,
+          format: "csv",
+          site_id: site.id,
+          delimiter: site.delimiter,
+          timestamp: {column: site.timestamp_column, timezone: site.timezone},
+          value: {column: site.power_column, unit: site.unit},
+          interval: "start"
+        }
+      });
+    }
+    if (config.weather.provider === "demo") weather = {path: join(dir, "weather", "demo_weather.csv"), source: "demo"};
+    labelsPath = join(dir, "labels.csv");
+  }
+
+  for (const source of config.production) {
+    const pattern = isAbsolute(source.path) ? source.path : resolve(baseDir, source.path);
+    const files = (await glob(pattern)).sort();
+    if (files.length === 0) throw new SunlineError(messages.noInputFiles(source.path));
+    for (const file of files) production.push({file, label: labelOf(file), source});
+  }
+  if (config.weather.path) weather = {path: resolve(baseDir, config.weather.path), source: "file"};
+
+  const files: InputFile[] = [];
+  const add = async (path: string, label: string, role: InputFile["role"]) =>
+    files.push({path: label, sha256: await sha256File(path), bytes: (await stat(path)).size, role});
+  for (const p of production) await add(p.file, p.label, "production");
+  if (weather) await add(weather.path, config.demo && weather.source === "demo" ? "demo/weather/demo_weather.csv" : labelOf(weather.path), "weather");
+  if (labelsPath) await add(labelsPath, "demo/labels.csv", "labels");
+  return {sites, production, weather, labelsPath, files};
+}

@@ -1,0 +1,43 @@
+// Every user-facing message in one place, so wording stays consistent and tests can compare exactly.
+
+export const messages = {
+  configNotFound: (path: string) =>
+    `config file not found: ${path} (set --config or SUNLINE_CONFIG to an existing sunline.config.ts)`,
+  configNoDefault: (path: string) =>
+    `config file ${path} has no default export (write \`export default defineConfig({...})\`)`,
+  configInvalid: (path: string, issues: string[]) =>
+    `invalid config ${path}:\n${issues.map((i) => `  - ${i}`).join("\n")}`,
+  configIssue: (field: string, value: unknown, expected: string) =>
+    `${field || "(root)"}: ${expected}; got ${formatValue(value)}`,
+  unknownSite: (field: string, site: string, known: string[]) =>
+    `${field}: unknown site "${site}" (known sites: ${known.join(", ") || "none"})`,
+  duplicateSite: (site: string) => `sites: site id "${site}" is declared more than once`,
+  noInputFiles: (pattern: string) => `production source ${pattern} matched no files`,
+  missingColumn: (file: string, column: string, available: string[]) =>
+    `${file}: column "${column}" not found in the header (columns: ${available.join(", ")}); fix the column mapping in the config`,
+  sourceNeedsSite: (file: string) =>
+    `${file}: the source has no site_id and the file has no site column; set site_id on the source`,
+  lockTimeout: (path: string, pid: number) =>
+    `another Sunline run (pid ${pid}) holds ${path}; gave up waiting. Delete the file if that process is gone.`,
+  snapshotMissing: (dir: string) => `no snapshot in ${dir}: run \`npx sunline run\` or \`npm run build\` first`,
+  tableMissing: (table: string, dir: string) => `snapshot ${dir} has no table "${table}"`,
+  unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`
+} as const;
+
+export function formatValue(value: unknown): string {
+  if (value === undefined) return "nothing (the field is missing)";
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+/** An error whose message is meant for the user as is (no stack needed in the CLI). */
+export class SunlineError extends Error {
+  constructor(message: string, options?: {cause?: unknown}) {
+    super(message, options);
+    this.name = "SunlineError";
+  }
+}

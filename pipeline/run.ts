@@ -1,0 +1,140 @@
+// The whole DAG for one config: inputs → ingest → clean → weather → data quality → snapshot.
+// Runs once per input state: a lock serialises concurrent callers (every loader of a build calls
+// this) and a cache key over config, input files and code skips runs that would change nothing.
+import type {DuckDBConnection} from "@duckdb/node-api";
+import {relative} from "node:path";
+import {buildDataQuality} from "./clean/dataQuality.ts";
+import {buildProductionHourly} from "./clean/hourly.ts";
+import {loadConfig, type LoadedConfig} from "./config.ts";
+import {queryRows, sqlString, withConnection} from "./db.ts";
+import {createIngestTables} from "./ingest/tables.ts";
+import {ingestProductionFile} from "./ingest/readRows.ts";
+import {resolveInputs, type ResolvedInputs} from "./inputs.ts";
+import {SunlineError} from "./messages.ts";
+import {codeVersion, sha256, stableStringify} from "./snapshot/hash.ts";
+import {withLock} from "./snapshot/lock.ts";
+import {dataDirPath, lockPath} from "./snapshot/paths.ts";
+import {currentManifest, currentSnapshotDir} from "./snapshot/read.ts";
+import {writeSnapshot, type SnapshotTableSpec} from "./snapshot/write.ts";
+import {createWeatherTable, loadWeatherFile} from "./weather/fromFile.ts";
+
+export interface RunOptions {
+  /** Config file (else SUNLINE_CONFIG, else ./sunline.config.ts), or an already loaded config. */
+  config?: string | LoadedConfig;
+  dataDir?: string;
+  /** Run even when the cache key matches the current snapshot. */
+  force?: boolean;
+  log?: (message: string) => void;
+  now?: () => Date;
+  /** Test hook passed to the snapshot writer. */
+  afterTable?: (name: string) => void | Promise<void>;
+}
+
+export interface RunResult {
+  snapshotId: string;
+  snapshotDir: string;
+  cacheKey: string;
+  /** True when the current snapshot already matched and nothing ran. */
+  skipped: boolean;
+  durationS: number;
+}
+
+export const SNAPSHOT_TABLES: readonly SnapshotTableSpec[] = [
+  {name: "sites", orderBy: "site_id"},
+  {name: "production_hourly", orderBy: "site_id, ts", tsColumn: "ts"},
+  {name: "weather_hourly", orderBy: "site_id, ts, source, kind", tsColumn: "ts"},
+  {name: "data_quality", orderBy: "site_id, \"check\""},
+  {name: "rejects", orderBy: "source, line"},
+  {name: "fault_labels", orderBy: "site_id, start_ts, fault", tsColumn: "start_ts"}
+];
+
+export async function runPipeline(options: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const log = options.log ?? ((m: string) => console.error(m));
+  const loaded = typeof options.config === "object" ? options.config : await loadConfig(options.config);
+  const dataDir = dataDirPath(options.dataDir);
+  return withLock(
+    lockPath(dataDir),
+    async () => {
+      const inputs = await withConnection((conn) => resolveInputs(loaded, dataDir, log, (p) => globFiles(conn, p)));
+      const cacheKey = sha256(
+        stableStringify({config: loaded.config, code: await codeVersion(), inputs: inputs.files.map((f) => [f.role, f.path, f.sha256])})
+      );
+      const current = await currentManifest(dataDir);
+      if (!options.force && current?.cache_key === cacheKey) {
+        log(`pipeline: config, inputs and code unchanged; reusing snapshot ${current.snapshot_id}`);
+        return {snapshotId: current.snapshot_id, snapshotDir: (await currentSnapshotDir(dataDir))!, cacheKey, skipped: true, durationS: 0};
+      }
+      const now = (options.now ?? (() => new Date()))();
+      const snapshotId = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${cacheKey.slice(0, 8)}`;
+      log(`pipeline: building snapshot ${snapshotId} (${inputs.sites.length} sites, ${inputs.production.length} production files)`);
+      const snapshotDir = await withConnection(
+        async (conn) => {
+          await buildTables(conn, loaded, inputs, log);
+          return writeSnapshot(conn, {
+            dataDir,
+            snapshotId,
+            tables: SNAPSHOT_TABLES,
+            afterTable: options.afterTable,
+            manifest: {
+              created_at: now.toISOString(),
+              cache_key: cacheKey,
+              config_hash: sha256(stableStringify(loaded.config)).slice(0, 16),
+              config_path: loaded.path.startsWith("<") ? loaded.path : relative(process.cwd(), loaded.path) || loaded.path,
+              code_version: await codeVersion(),
+              project: loaded.config.name,
+              inputs: inputs.files,
+              weather: {source: inputs.weather?.source ?? "none", fetched_at: null, stale: false},
+              stale: {weather: false},
+              duration_s: Math.round((Date.now() - started) / 100) / 10
+            }
+          });
+        },
+        {tempDirectory: `${dataDir}/duckdb-tmp`}
+      );
+      const durationS = (Date.now() - started) / 1000;
+      log(`pipeline: snapshot ${snapshotId} written in ${durationS.toFixed(1)} s`);
+      return {snapshotId, snapshotDir, cacheKey, skipped: false, durationS};
+    },
+    {onWait: (pid) => log(`pipeline: waiting for the run in process ${pid}...`)}
+  );
+}
+
+async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs: ResolvedInputs, log: (m: string) => void): Promise<void> {
+  await conn.run(`CREATE TABLE sites (site_id VARCHAR, name VARCHAR, lat DOUBLE, lon DOUBLE, timezone VARCHAR, capacity_kw DOUBLE, tilt DOUBLE, azimuth DOUBLE)`);
+  for (const s of inputs.sites)
+    await conn.run("INSERT INTO sites VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [s.id, s.name, s.lat, s.lon, s.timezone, s.capacity_kw, s.tilt, s.azimuth]);
+
+  await createIngestTables(conn);
+  for (const input of inputs.production) {
+    try {
+      const result = await ingestProductionFile(conn, input.file, input.source, input.label);
+      await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [result.site_id, input.label, result.rows]);
+      log(`ingest: ${input.label}: ${result.accepted} rows, ${result.rejected} rejected`);
+    } catch (error) {
+      // A file that cannot be read at all (wrong column mapping, unreadable) is one reject, not a failed run.
+      if (!(error instanceof SunlineError)) throw error;
+      await conn.run("INSERT INTO rejects VALUES ($1, $2, NULL, $3, NULL)", [input.source.site_id ?? null, input.label, error.message]);
+      log(`ingest: ${error.message}`);
+    }
+  }
+  await buildProductionHourly(conn, inputs.sites, loaded.config.clean);
+
+  await createWeatherTable(conn);
+  if (inputs.weather) {
+    const n = await loadWeatherFile(conn, inputs.weather.path, inputs.weather.source, inputs.sites.map((s) => s.id));
+    log(`weather: ${n} hourly rows from ${inputs.weather.source}`);
+  }
+  await conn.run(`CREATE TABLE fault_labels (site_id VARCHAR, fault VARCHAR, start_ts TIMESTAMP, end_ts TIMESTAMP, magnitude DOUBLE, description VARCHAR)`);
+  if (inputs.labelsPath) {
+    await conn.run(`INSERT INTO fault_labels
+      SELECT site_id, fault, CAST(CAST(start_utc AS TIMESTAMPTZ) AS TIMESTAMP), CAST(CAST(end_utc AS TIMESTAMPTZ) AS TIMESTAMP), magnitude, description
+      FROM read_csv(${sqlString(inputs.labelsPath)}, header = true,
+        columns = {'site_id': 'VARCHAR', 'fault': 'VARCHAR', 'start_utc': 'VARCHAR', 'end_utc': 'VARCHAR', 'magnitude': 'DOUBLE', 'description': 'VARCHAR'})`);
+  }
+  await buildDataQuality(conn);
+}
+
+async function globFiles(conn: DuckDBConnection, pattern: string): Promise<string[]> {
+  return (await queryRows<{file: string}>(conn, "SELECT file FROM glob($1)", [pattern])).map((r) => r.file);
+}

@@ -1,0 +1,32 @@
+// manifest.json: the provenance of one snapshot, shown by the pages (freshness badge).
+export interface TableStats {
+  rows: number;
+  min_ts: string | null;
+  max_ts: string | null;
+  sha256: string;
+  bytes: number;
+}
+
+export interface InputFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+  role: "production" | "weather" | "labels";
+}
+
+export interface Manifest {
+  snapshot_id: string;
+  created_at: string;
+  /** Hash of config, inputs and code: equal keys mean an equal snapshot. */
+  cache_key: string;
+  config_hash: string;
+  config_path: string;
+  code_version: string;
+  project: string;
+  inputs: InputFile[];
+  tables: Record<string, TableStats>;
+  weather: {source: string; fetched_at: string | null; stale: boolean};
+  stale: {weather: boolean};
+  /** Seconds the run took. */
+  duration_s: number;
+}

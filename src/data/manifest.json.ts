@@ -1,0 +1,3 @@
+import {emitManifest} from "../../loaders/snapshotTable.ts";
+
+await emitManifest();

@@ -1,0 +1,40 @@
+// Shared test helpers: temp folders, a tiny fixture project, reading snapshot tables with real DuckDB.
+import {mkdtemp, rm} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {fileURLToPath} from "node:url";
+import {parseConfig, type LoadedConfig, type SunlineConfigInput} from "../pipeline/config.ts";
+import {queryRows, sqlString, withConnection} from "../pipeline/db.ts";
+
+export const fixturesDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "sunline-test-"));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, {recursive: true, force: true});
+  }
+}
+
+/** One 10 kW site in Berlin with one day of hand-written 15-minute data (test/fixtures/tiny). */
+export function tinyConfig(overrides: Partial<SunlineConfigInput> = {}, baseDir = join(fixturesDir, "tiny")): LoadedConfig {
+  return parseConfig(
+    {
+      name: "tiny",
+      sites: [{id: "site-a", name: "Site A", lat: 52.52, lon: 13.4, timezone: "Europe/Berlin", capacity_kw: 10, tilt: 30, azimuth: 180}],
+      production: [
+        {path: "site-a.csv", site_id: "site-a", timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "ac_power_w", unit: "W"}}
+      ],
+      weather: {provider: "none"},
+      ...overrides
+    },
+    "<tiny>",
+    baseDir
+  );
+}
+
+/** Rows of a Parquet file, read with DuckDB. */
+export async function readParquet<T = Record<string, unknown>>(path: string, select = "*", where = "true"): Promise<T[]> {
+  return withConnection((conn) => queryRows<T>(conn, `SELECT ${select} FROM read_parquet(${sqlString(path)}) WHERE ${where}`));
+}
