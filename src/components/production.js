@@ -25,25 +25,31 @@ export function dailyEnergy(hourly) {
     .map(([site_id, day, v]) => ({site_id, day: new Date(day), ...v}));
 }
 
-/** Daily energy over time, one line per site (or one site), with a 7-day mean. */
+/**
+ * Daily energy over time with a 7-day mean. One site: MWh. Several sites: specific yield (kWh per
+ * kW of capacity), so a 30 kW roof and a 5 MW plant can be compared on one axis.
+ */
 export function dailyEnergyChart(daily, {width, sites, height = 320} = {}) {
   const one = new Set(daily.map((d) => d.site_id)).size === 1;
   const names = new Map(sites.map((s) => [s.site_id, s.name]));
+  const capacity = new Map(sites.map((s) => [s.site_id, s.capacity_kw]));
+  const y = one ? (d) => d.energy_mwh : (d) => (d.energy_mwh * 1000) / capacity.get(d.site_id);
+  const unit = one ? "MWh" : "kWh/kW";
   return Plot.plot({
     width,
     height,
     marginLeft: 50,
-    y: {grid: true, label: "Energy per day (MWh)"},
+    y: {grid: true, label: one ? "Energy per day (MWh)" : "Specific yield per day (kWh per kW)"},
     x: {label: null},
     color: one ? undefined : {legend: true, tickFormat: (id) => names.get(id) ?? id},
     marks: [
-      one ? Plot.areaY(daily, {x: "day", y: "energy_mwh", fill: "var(--theme-foreground-focus)", fillOpacity: 0.15}) : null,
+      one ? Plot.areaY(daily, {x: "day", y, fill: "var(--theme-foreground-focus)", fillOpacity: 0.15}) : null,
       Plot.lineY(
         daily,
-        Plot.windowY({k: 7, reduce: "mean", anchor: "middle"}, {x: "day", y: "energy_mwh", stroke: one ? "var(--theme-foreground-focus)" : "site_id", z: "site_id", strokeWidth: 1.5})
+        Plot.windowY({k: 7, reduce: "mean", anchor: "middle"}, {x: "day", y, stroke: one ? "var(--theme-foreground-focus)" : "site_id", z: "site_id", strokeWidth: 1.5})
       ),
       Plot.ruleY([0]),
-      Plot.tip(daily, Plot.pointerX({x: "day", y: "energy_mwh", title: (d) => `${names.get(d.site_id) ?? d.site_id}\n${d.day.toISOString().slice(0, 10)}\n${d.energy_mwh.toFixed(2)} MWh${d.hours_missing ? `\n${d.hours_missing} h missing` : ""}`}))
+      Plot.tip(daily, Plot.pointerX({x: "day", y, title: (d) => `${names.get(d.site_id) ?? d.site_id}\n${d.day.toISOString().slice(0, 10)}\n${y(d).toFixed(2)} ${unit}${d.hours_missing ? `\n${d.hours_missing} h missing` : ""}`}))
     ]
   });
 }
@@ -78,7 +84,7 @@ export function coverageHeatmap(hourly, {width, sites, height} = {}) {
   return Plot.plot({
     width,
     height: height ?? 40 + ids.length * 22,
-    marginLeft: 130,
+    marginLeft: 190,
     x: {label: null},
     y: {label: null, domain: ids, tickFormat: (id) => names.get(id) ?? id},
     color: {type: "linear", domain: [0, 1], range: ["#d62728", "#f5f5f5"], legend: true, label: "Share of hours with data", percent: true},

@@ -1,0 +1,105 @@
+// The built site in real Chromium: every page in observablehq.config.ts loads from dist/ over
+// loopback with no console errors and no request leaving the machine, and its charts render.
+import {spawnSync} from "node:child_process";
+import {existsSync} from "node:fs";
+import {mkdir, readFile} from "node:fs/promises";
+import {join} from "node:path";
+import type {Browser, Page} from "playwright-core";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import frameworkConfig from "../../observablehq.config.ts";
+import {projectRoot} from "../../scripts/framework.ts";
+import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
+import {chromiumMissingReason, launchChromium} from "./browser.ts";
+
+const dist = join(projectRoot, "dist");
+const shots = join(projectRoot, "test-results", "e2e");
+const missing = chromiumMissingReason();
+
+/** What each page must show: cards (by data-testid) that must contain a chart or a table. */
+const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
+  "/": {charts: ["daily-chart", "hourly-chart"], tables: []},
+  "/about-data": {charts: ["coverage-heatmap", "site-hourly"], tables: ["quality-checks", "rejects"]}
+};
+
+describe.skipIf(missing !== null)("built site in Chromium", () => {
+  let server: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(join(dist, "index.html"))) {
+      // A fresh checkout: build once so the test checks the real artefact.
+      const build = spawnSync("npm", ["run", "build"], {cwd: projectRoot, stdio: "inherit"});
+      if (build.status !== 0) throw new Error("npm run build failed; see its output above");
+    }
+    await mkdir(shots, {recursive: true});
+    server = await serveStatic(dist);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("lists a test expectation for every page in the config", () => {
+    expect(frameworkConfig.pages.map((p) => p.path).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const {name, path} of frameworkConfig.pages) {
+    it(`renders ${name} (${path}) with its charts and no errors`, async () => {
+      const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+      const problems = watchPage(page);
+      await page.goto(`${server.url}${path}`, {waitUntil: "load"});
+      const expected = EXPECTED[path];
+      for (const id of expected.charts) await page.locator(`[data-testid="${id}"] svg`).first().waitFor({timeout: 30_000});
+      for (const id of expected.tables) await page.locator(`[data-testid="${id}"] table`).first().waitFor({timeout: 30_000});
+      await page.locator('[data-testid="freshness"]').waitFor();
+      const manifest = JSON.parse(await readFile(join(dist, "_file", "data", await manifestName()), "utf8")) as {snapshot_id: string};
+      expect(await page.locator('[data-testid="freshness"]').innerText()).toContain(manifest.snapshot_id);
+      await page.screenshot({path: join(shots, `${path === "/" ? "index" : path.slice(1)}.png`), fullPage: true});
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it("redraws the production chart for the site picked on the overview", async () => {
+    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    const problems = watchPage(page);
+    await page.goto(`${server.url}/`, {waitUntil: "load"});
+    const chart = page.locator('[data-testid="daily-chart"]');
+    await chart.locator("svg").first().waitFor();
+    expect(await chart.locator("h2").innerText()).toContain("every site");
+    const select = page.locator("form select").first();
+    const option = await select.locator("option").nth(2).innerText();
+    await select.selectOption({index: 2});
+    const siteName = option.replace(/ \(.*$/, "");
+    await expect.poll(() => chart.locator("h2").innerText()).toContain(siteName);
+    await expect.poll(() => page.locator('[data-testid="hourly-chart"] h2').innerText()).toContain(siteName);
+    await page.screenshot({path: join(shots, "index-site.png"), fullPage: false});
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+/** Console errors, uncaught exceptions, failed requests and any request that leaves loopback. */
+function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
+  });
+  return problems;
+}
+
+/** Framework content-hashes file names: dist/_file/data/manifest.<hash>.json. */
+async function manifestName(): Promise<string> {
+  const {readdir} = await import("node:fs/promises");
+  const name = (await readdir(join(dist, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f));
+  if (!name) throw new Error("dist/_file/data has no manifest json");
+  return name;
+}
