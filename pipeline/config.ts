@@ -132,7 +132,7 @@ export function parseConfig(input: unknown, path = "<inline>", baseDir = process
 
 /** The config file to use: explicit argument, then SUNLINE_CONFIG, then ./sunline.config.ts. */
 export function configPath(explicit?: string, cwd = process.cwd()): string {
-  const chosen = explicit ?? process.env.SUNLINE_CONFIG ?? "sunline.config.ts";
+  const chosen = explicit || process.env.SUNLINE_CONFIG || "sunline.config.ts";
   return isAbsolute(chosen) ? chosen : resolve(cwd, chosen);
 }
 

@@ -2,7 +2,7 @@
 import {isAbsolute, join, resolve} from "node:path";
 
 export function dataDirPath(explicit?: string, cwd = process.cwd()): string {
-  const chosen = explicit ?? process.env.SUNLINE_DATA_DIR ?? ".sunline";
+  const chosen = explicit || process.env.SUNLINE_DATA_DIR || ".sunline";
   return isAbsolute(chosen) ? chosen : resolve(cwd, chosen);
 }
 
