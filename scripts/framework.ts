@@ -6,10 +6,13 @@ import {mkdir, readFile, rm, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {runPipeline, type RunResult} from "../pipeline/run.ts";
+import {sha256} from "../pipeline/snapshot/hash.ts";
+import {observableCommand} from "./offline-npm/command.ts";
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 const cacheDir = join(projectRoot, "src", ".observablehq", "cache");
 const stampPath = join(cacheDir, "sunline-snapshot");
+const lockStampPath = join(cacheDir, "sunline-lockfile");
 
 /** Run (or reuse) the pipeline, then make Framework's cached loader outputs match the snapshot. */
 export async function preparePipeline(): Promise<RunResult> {
@@ -29,17 +32,26 @@ export async function preparePipeline(): Promise<RunResult> {
 }
 
 /** Spawn `observable <args>` with the offline npm resolver loaded into its process. */
-export function runFramework(args: string[]): Promise<void> {
-  const bin = join(projectRoot, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
-  const register = join(projectRoot, "scripts", "offline-npm", "register.ts");
-  const nodeOptions = [process.env.NODE_OPTIONS ?? "", "--import tsx", `--import ${JSON.stringify(register)}`].join(" ").trim();
+export async function runFramework(args: string[]): Promise<void> {
+  await dropNpmCacheIfLockfileChanged();
+  const {command, args: argv, env} = observableCommand(args);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: projectRoot,
-      stdio: "inherit",
-      env: {...process.env, NODE_OPTIONS: nodeOptions, OBSERVABLE_TELEMETRY_DISABLE: "true"}
-    });
+    const child = spawn(command, argv, {cwd: projectRoot, stdio: "inherit", env});
     child.on("error", reject);
     child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`observable ${args[0]} failed (${signal ?? `exit ${code}`})`))));
   });
+}
+
+/**
+ * Framework picks npm versions from the folders already in its cache before asking anyone, so a
+ * cache filled under an older lockfile would override the new one. Start over when it changes.
+ */
+async function dropNpmCacheIfLockfileChanged(): Promise<void> {
+  const lockHash = sha256(await readFile(join(projectRoot, "package-lock.json")));
+  const previous = existsSync(lockStampPath) ? (await readFile(lockStampPath, "utf8")).trim() : null;
+  if (previous === lockHash) return;
+  if (previous) console.log("framework: package-lock.json changed; clearing Framework's npm cache");
+  await rm(join(cacheDir, "_npm"), {recursive: true, force: true});
+  await mkdir(cacheDir, {recursive: true});
+  await writeFile(lockStampPath, `${lockHash}\n`);
 }
