@@ -11,24 +11,33 @@ import {observableCommand} from "./offline-npm/command.ts";
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
 const cacheDir = join(projectRoot, "src", ".observablehq", "cache");
-const stampPath = join(cacheDir, "sunline-snapshot");
 const lockStampPath = join(cacheDir, "sunline-lockfile");
 
 /** Run (or reuse) the pipeline, then make Framework's cached loader outputs match the snapshot. */
 export async function preparePipeline(): Promise<RunResult> {
   const result = await runPipeline({log: (m) => console.log(m)});
-  const previous = existsSync(stampPath) ? (await readFile(stampPath, "utf8")).trim() : null;
-  if (previous !== result.snapshotId) {
-    // Framework reuses a cached loader output as long as the loader file is older than it; it
-    // cannot see that the snapshot behind the loader changed. Drop the outputs, keep the npm cache.
-    await rm(join(cacheDir, "data"), {recursive: true, force: true});
-    await mkdir(cacheDir, {recursive: true});
-    await writeFile(stampPath, `${result.snapshotId}\n`);
-    if (previous) console.log(`framework: snapshot changed (${previous} → ${result.snapshotId}); cleared cached loader outputs`);
-  } else {
-    console.log(`framework: cached loader outputs match snapshot ${result.snapshotId}`);
-  }
+  const outcome = await syncLoaderCache(cacheDir, result.snapshotId);
+  console.log(
+    outcome.cleared
+      ? `framework: snapshot changed (${outcome.previous ?? "none"} → ${result.snapshotId}); cleared cached loader outputs`
+      : `framework: cached loader outputs match snapshot ${result.snapshotId}`
+  );
   return result;
+}
+
+/**
+ * Framework reuses a cached loader output as long as the loader file is older than it; it cannot
+ * see that the snapshot behind the loader changed. When the snapshot id differs from the one the
+ * cache was filled from, drop the loader outputs (`data/`), keeping the npm cache beside them.
+ */
+export async function syncLoaderCache(cache: string, snapshotId: string): Promise<{cleared: boolean; previous: string | null}> {
+  const stamp = join(cache, "sunline-snapshot");
+  const previous = existsSync(stamp) ? (await readFile(stamp, "utf8")).trim() : null;
+  if (previous === snapshotId) return {cleared: false, previous};
+  await rm(join(cache, "data"), {recursive: true, force: true});
+  await mkdir(cache, {recursive: true});
+  await writeFile(stamp, `${snapshotId}\n`);
+  return {cleared: true, previous};
 }
 
 /** Spawn `observable <args>` with the offline npm resolver loaded into its process. */

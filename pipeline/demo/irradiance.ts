@@ -93,7 +93,10 @@ export function hayDaviesPoa(
   return o;
 }
 
-/** Isotropic-sky (Liu & Jordan) plane-of-array irradiance, for comparison and tests. */
+/**
+ * Isotropic-sky (Liu & Jordan) plane-of-array irradiance, for comparison and tests: Hay–Davies
+ * with a zero anisotropy index, i.e. no circumsolar share.
+ */
 export function isotropicPoa(
   tiltDeg: number,
   surfaceAzimuthDeg: number,
@@ -104,10 +107,5 @@ export function isotropicPoa(
   dhi: number,
   albedo = GROUND_ALBEDO
 ): PlaneOfArray {
-  const cosAoi = cosAngleOfIncidence(tiltDeg, surfaceAzimuthDeg, zenithDeg, solarAzimuthDeg);
-  const cosTilt = Math.cos(tiltDeg * DEG);
-  const beam = dni * Math.max(cosAoi, 0);
-  const skyDiffuse = Math.max(dhi, 0) * (1 + cosTilt) / 2;
-  const groundDiffuse = Math.max(ghi, 0) * albedo * (1 - cosTilt) / 2;
-  return {global: beam + skyDiffuse + groundDiffuse, beam, skyDiffuse, groundDiffuse, cosAoi};
+  return hayDaviesPoa(tiltDeg, surfaceAzimuthDeg, zenithDeg, solarAzimuthDeg, ghi, dni, dhi, 0, albedo);
 }
