@@ -14,6 +14,7 @@ import {chromiumMissingReason, launchChromium} from "./browser.ts";
 const dist = join(projectRoot, "dist");
 const shots = join(projectRoot, "test-results", "e2e");
 const missing = chromiumMissingReason();
+if (missing) console.warn(`skipping the page tests: ${missing}`);
 
 /** What each page must show: cards (by data-testid) that must contain a chart or a table. */
 const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
