@@ -28,6 +28,9 @@ export const siteSchema = z.object({
   azimuth: z.number().min(0).max(360)
 });
 
+/** A column by header name, or by 1-based position for files whose header leaves it unnamed. */
+const columnRef = z.union([z.string().min(1), z.number().int().min(1)]);
+
 export const productionSourceSchema = z.object({
   /** File path or glob, relative to the config file's folder. */
   path: z.string().min(1),
@@ -36,14 +39,14 @@ export const productionSourceSchema = z.object({
   site_id: z.string().optional(),
   delimiter: z.string().min(1).max(1).default(","),
   timestamp: z.object({
-    column: z.string().min(1),
+    column: columnRef,
     /** IANA zone of naive (offset-less) timestamps; stamps carrying an offset are taken as they are. */
     timezone: ianaZone.default("UTC"),
     /** strptime format; by default DuckDB's ISO-8601 parsing. */
     format: z.string().optional()
   }),
   value: z.object({
-    column: z.string().min(1),
+    column: columnRef,
     unit: z.enum(["W", "kW", "MW", "Wh", "kWh"])
   }),
   /** Whether a stamp marks the start or the end of its interval. */

@@ -35,6 +35,7 @@ export async function buildDataQuality(conn: DuckDBConnection): Promise<void> {
         WHEN 'rows_read' THEN 'data rows read from the source files'
         WHEN 'rejected_lines' THEN 'lines kept in the rejects table with the reason'
         WHEN 'blank_lines' THEN 'empty lines skipped'
+        WHEN 'dst_repeated_hour_rows' THEN 'rows in a repeated fall-back hour: first pass is daylight time, second standard time'
         WHEN 'duplicate_rows' THEN 'repeated rows (same instant, same value) dropped'
         WHEN 'conflicting_duplicates' THEN 'same instant with a different value: first row in file order kept'
         WHEN 'negative_values_zeroed' THEN 'negative power readings (night self-consumption) set to 0'

@@ -5,6 +5,7 @@ import {basename} from "node:path";
 import type {ProductionSource} from "../config.ts";
 import {queryRows, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
+import {localTimeSql} from "./localTime.ts";
 
 export interface FileIngestResult {
   file: string;
@@ -27,25 +28,37 @@ export async function ingestProductionFile(
   if (source.format === "parquet") await stageParquet(conn, file, source, label);
   else await stageCsv(conn, file, source, label);
 
-  const tsExpr = timestampExpr("ts_text", source);
+  const local = localTimeSql(source.timestamp.timezone);
   await conn.run(`
-    CREATE OR REPLACE TEMP TABLE typed_rows AS
+    CREATE OR REPLACE TEMP TABLE parsed_rows AS
     SELECT line, raw, ts_text, v_text, field_error,
-           ${tsExpr} AS ts,
+           -- An offset (or Z) right after a time of day: the stamp is absolute and the zone setting does not apply.
+           regexp_matches(ts_text, '\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') AS has_offset,
+           CASE WHEN has_offset THEN CAST(TRY_CAST(ts_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_abs,
+           CASE WHEN NOT has_offset THEN ${naiveParse("ts_text", source)} END AS ts_local,
            TRY_CAST(v_text AS DOUBLE) AS value
     FROM raw_rows`);
+  await conn.run(`
+    CREATE OR REPLACE TEMP TABLE typed_rows AS
+    SELECT *, coalesce(ts_abs, ${local.resolved}) AS ts, ${local.ambiguous} AS dst_repeated, ${local.nonexistent} AS dst_missing
+    FROM (SELECT *, ${local.candidates} FROM parsed_rows)`);
+  await conn.run(
+    `INSERT INTO ingest_counts SELECT $site, $source, 'dst_repeated_hour_rows', count(*) FILTER (WHERE dst_repeated) FROM typed_rows`,
+    {site: siteId, source: label}
+  );
   await conn.run(
     `INSERT INTO rejects
      SELECT $site, $source, line, reason, raw FROM (
        SELECT line, raw, CASE
          WHEN field_error IS NOT NULL THEN field_error
+         WHEN dst_missing THEN 'local time ' || ts_text || ' does not exist in ' || $zone || ' (clocks jump forward then)'
          WHEN ts IS NULL THEN 'unparseable timestamp ' || coalesce('"' || ts_text || '"', '(empty)')
          WHEN v_text IS NULL OR v_text = '' THEN 'missing value'
          WHEN value IS NULL THEN 'not a number: "' || v_text || '"'
          WHEN NOT isfinite(value) THEN 'not a finite number: "' || v_text || '"'
        END AS reason
        FROM typed_rows) WHERE reason IS NOT NULL`,
-    {site: siteId, source: label}
+    {site: siteId, source: label, zone: source.timestamp.timezone}
   );
   await conn.run(
     `INSERT INTO samples
@@ -105,15 +118,9 @@ async function stageParquet(conn: DuckDBConnection, file: string, source: Produc
     FROM read_parquet(${sqlString(file)}, file_row_number = true) t`);
 }
 
-/** SQL turning the text stamp into a UTC TIMESTAMP: stamps with an offset keep it, naive ones are local. */
-function timestampExpr(column: string, source: ProductionSource): string {
-  const zone = sqlString(source.timestamp.timezone);
-  const naive = source.timestamp.format
-    ? `try_strptime(${column}, ${sqlString(source.timestamp.format)})`
-    : `TRY_CAST(${column} AS TIMESTAMP)`;
-  return `CASE WHEN regexp_matches(${column}, '(Z|[+-]\\d{2}(:?\\d{2})?)$')
-               THEN CAST(TRY_CAST(${column} AS TIMESTAMPTZ) AS TIMESTAMP)
-               ELSE CAST(timezone(${zone}, ${naive}) AS TIMESTAMP) END`;
+/** SQL parsing an offset-less stamp to a naive TIMESTAMP (configured strptime format, else ISO-8601). */
+function naiveParse(column: string, source: ProductionSource): string {
+  return source.timestamp.format ? `try_strptime(${column}, ${sqlString(source.timestamp.format)})` : `TRY_CAST(${column} AS TIMESTAMP)`;
 }
 
 function splitHeader(line: string, delimiter: string): string[] {
@@ -123,7 +130,11 @@ function splitHeader(line: string, delimiter: string): string[] {
     .map((name) => name.trim().replace(/^"(.*)"$/, "$1"));
 }
 
-function columnIndex(names: string[], column: string, label: string): number {
+function columnIndex(names: string[], column: string | number, label: string): number {
+  if (typeof column === "number") {
+    if (column > names.length) throw new SunlineError(messages.missingColumn(basename(label), `#${column}`, names));
+    return column - 1;
+  }
   let index = names.indexOf(column);
   if (index < 0) index = names.findIndex((n) => n.toLowerCase() === column.toLowerCase());
   if (index < 0) throw new SunlineError(messages.missingColumn(basename(label), column, names));
