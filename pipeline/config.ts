@@ -37,13 +37,20 @@ export const productionSourceSchema = z.object({
   format: z.enum(["csv", "parquet"]).default("csv"),
   /** The site every row belongs to (files holding one site). */
   site_id: z.string().optional(),
-  delimiter: z.string().min(1).max(1).default(","),
+  /** Field separator; "auto" picks whichever of , ; tab | splits the header into the most fields. */
+  delimiter: z.union([z.literal("auto"), z.string().length(1)]).default("auto"),
+  /** Text encoding; "auto" reads UTF-8 and falls back to Latin-1 (counted) when the file is not UTF-8. */
+  encoding: z.enum(["auto", "utf-8", "latin-1"]).default("auto"),
+  /** Lines starting with this are comments; "" for none. */
+  comment: z.string().default("#"),
+  /** Decimal mark of the values; "auto" accepts a decimal comma when the delimiter is not a comma. */
+  decimal: z.enum(["auto", ".", ","]).default("auto"),
   timestamp: z.object({
     column: columnRef,
     /** IANA zone of naive (offset-less) timestamps; stamps carrying an offset are taken as they are. */
     timezone: ianaZone.default("UTC"),
-    /** strptime format; by default DuckDB's ISO-8601 parsing. */
-    format: z.string().optional()
+    /** strptime format, or several tried in order; by default DuckDB's ISO-8601 parsing. */
+    format: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional()
   }),
   value: z.object({
     column: columnRef,

@@ -3,7 +3,7 @@
 import {existsSync} from "node:fs";
 import {mkdir, rename, rm, stat} from "node:fs/promises";
 import {isAbsolute, join, relative, resolve} from "node:path";
-import type {LoadedConfig, ProductionSource, SiteConfig} from "./config.ts";
+import {productionSourceSchema, type LoadedConfig, type ProductionSource, type SiteConfig} from "./config.ts";
 import {messages, SunlineError} from "./messages.ts";
 import {sha256, sha256File, stableStringify} from "./snapshot/hash.ts";
 import type {InputFile} from "./snapshot/manifest.ts";
@@ -63,15 +63,13 @@ export async function resolveInputs(loaded: LoadedConfig, dataDir: string, log: 
       production.push({
         file,
         label: `demo/production/${site.id}.csv`,
-        source: {
+        source: productionSourceSchema.parse({
           path: file,
-          format: "csv",
           site_id: site.id,
           delimiter: site.delimiter,
           timestamp: {column: site.timestamp_column, timezone: site.timezone},
-          value: {column: site.power_column, unit: site.unit},
-          interval: "start"
-        }
+          value: {column: site.power_column, unit: site.unit}
+        })
       });
     }
     if (config.weather.provider === "demo") weather = {path: join(dir, "weather", "demo_weather.csv"), source: "demo"};

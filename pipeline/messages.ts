@@ -15,6 +15,7 @@ export const messages = {
   noInputFiles: (pattern: string) => `production source ${pattern} matched no files`,
   missingColumn: (file: string, column: string, available: string[]) =>
     `${file}: column "${column}" not found in the header (columns: ${available.map((c, i) => c || `#${i + 1} (unnamed)`).join(", ")}); fix the column mapping in the config`,
+  emptyFile: (file: string) => `${file}: the file has no lines with content (empty, or only blank and comment lines)`,
   sourceNeedsSite: (file: string) =>
     `${file}: the source has no site_id and the file has no site column; set site_id on the source`,
   lockTimeout: (path: string, pid: number) =>

@@ -52,10 +52,10 @@ export async function ingestProductionFile(
        SELECT line, raw, CASE
          WHEN field_error IS NOT NULL THEN field_error
          WHEN dst_missing THEN 'local time ' || ts_text || ' does not exist in ' || $zone || ' (clocks jump forward then)'
-         WHEN ts IS NULL THEN 'unparseable timestamp ' || coalesce('"' || ts_text || '"', '(empty)')
+         WHEN ts IS NULL THEN 'unparseable timestamp ' || coalesce('"' || ${shown("ts_text")} || '"', '(empty)')
          WHEN v_text IS NULL OR v_text = '' THEN 'missing value'
-         WHEN value IS NULL THEN 'not a number: "' || v_text || '"'
-         WHEN NOT isfinite(value) THEN 'not a finite number: "' || v_text || '"'
+         WHEN value IS NULL THEN 'not a number: "' || ${shown("v_text")} || '"'
+         WHEN NOT isfinite(value) THEN 'not a finite number: "' || ${shown("v_text")} || '"'
        END AS reason
        FROM typed_rows) WHERE reason IS NOT NULL`,
     {site: siteId, source: label, zone: source.timestamp.timezone}
@@ -75,33 +75,93 @@ export async function ingestProductionFile(
 }
 
 async function stageCsv(conn: DuckDBConnection, file: string, source: ProductionSource, label: string): Promise<void> {
-  // Every physical line, verbatim: no quoting rules, so nothing is dropped before we can count it.
-  await conn.run(`
-    CREATE OR REPLACE TEMP TABLE raw_lines AS
-    SELECT ordinality AS line, l AS raw
-    FROM read_csv(${sqlString(file)}, header = false, all_varchar = true, delim = E'\\x01', quote = '', escape = '',
-                  columns = {'l': 'VARCHAR'}, auto_detect = false, null_padding = false) WITH ORDINALITY`);
-  const [header] = await queryRows<{line: number; raw: string}>(
-    conn,
-    "SELECT line, raw FROM raw_lines WHERE raw IS NOT NULL AND trim(raw) <> '' ORDER BY line LIMIT 1"
+  const count = (check: string, sql: string) =>
+    conn.run(`INSERT INTO ingest_counts SELECT $site, $source, '${check}', (${sql})`, {site: source.site_id ?? "", source: label});
+  const encoding = await readLines(conn, file, source.encoding);
+  if (encoding === "latin-1" && source.encoding === "auto") await count("read_as_latin1", "SELECT 1");
+
+  // Comment lines (and blank lines) carry no data; lines above the header are an export's preamble.
+  const comment = source.comment ?? "";
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE content_lines AS SELECT line, raw FROM raw_lines
+     WHERE raw IS NOT NULL AND trim(raw) <> '' AND NOT ($comment <> '' AND starts_with(ltrim(raw), $comment))`,
+    {comment}
   );
-  const names = header ? splitHeader(header.raw, source.delimiter) : [];
+  const candidates = await queryRows<{line: number; raw: string}>(conn, "SELECT line, raw FROM content_lines ORDER BY line LIMIT 50");
+  if (candidates.length === 0) throw new SunlineError(messages.emptyFile(basename(label)));
+  const header = findHeader(candidates, source);
+  const delimiter = source.delimiter === "auto" ? sniffDelimiter(header.raw) : source.delimiter;
+  const names = splitHeader(header.raw, delimiter);
   const ti = columnIndex(names, source.timestamp.column, label);
   const vi = columnIndex(names, source.value.column, label);
+  // Decimal commas: always when configured; in "auto" only for values that hold a comma and
+  // cannot be a field separator (the delimiter is not a comma).
+  const value = unquote("f[$vi]");
+  const decimalComma = source.decimal === "," ? "true" : source.decimal === "auto" && delimiter !== "," ? `contains(${value}, ',')` : "false";
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE raw_rows AS
-     SELECT line, raw, trim(f[$ti]) AS ts_text, trim(f[$vi]) AS v_text,
+     SELECT line, raw, ${unquote("f[$ti]")} AS ts_text,
+       CASE WHEN ${decimalComma} THEN replace(replace(${value}, '.', ''), ',', '.') ELSE ${value} END AS v_text,
        CASE WHEN raw = $header THEN 'repeated header line'
             WHEN len(f) <> $n THEN 'expected ' || $n || ' fields, found ' || len(f) END AS field_error
-     FROM (SELECT line, raw, string_split(raw, $delim) AS f FROM raw_lines
-           WHERE line > $headerLine AND raw IS NOT NULL AND trim(raw) <> '')`,
-    {ti: ti + 1, vi: vi + 1, header: header?.raw ?? "", n: names.length, delim: source.delimiter, headerLine: header?.line ?? 0}
+     FROM (SELECT line, raw, string_split(raw, $delim) AS f FROM content_lines WHERE line > $headerLine)`,
+    {ti: ti + 1, vi: vi + 1, header: header.raw, n: names.length, delim: delimiter, headerLine: header.line}
   );
-  // Blank lines hold no data, but they are counted so the line arithmetic of a file adds up.
-  await conn.run(
-    `INSERT INTO ingest_counts SELECT $site, $source, 'blank_lines', count(*) FROM raw_lines WHERE raw IS NULL OR trim(raw) = ''`,
-    {site: source.site_id ?? "", source: label}
-  );
+  // Lines without data are counted so that a file's line arithmetic adds up.
+  await count("blank_lines", "SELECT count(*) FROM raw_lines WHERE raw IS NULL OR trim(raw) = ''");
+  await count("comment_lines", "SELECT count(*) FROM raw_lines WHERE raw IS NOT NULL AND trim(raw) <> '' AND line NOT IN (SELECT line FROM content_lines)");
+  await count("preamble_lines", `SELECT count(*) FROM content_lines WHERE line < ${header.line}`);
+}
+
+/** Every physical line, verbatim, with its number: no quoting rules, so nothing is lost before it is counted. */
+async function readLines(conn: DuckDBConnection, file: string, encoding: ProductionSource["encoding"]): Promise<"utf-8" | "latin-1"> {
+  const read = (enc: string) =>
+    conn.run(`
+      CREATE OR REPLACE TEMP TABLE raw_lines AS
+      SELECT ordinality AS line, l AS raw
+      FROM read_csv(${sqlString(file)}, header = false, all_varchar = true, delim = E'\\x01', quote = '', escape = '',
+                    columns = {'l': 'VARCHAR'}, auto_detect = false, null_padding = false, encoding = '${enc}') WITH ORDINALITY`);
+  if (encoding !== "auto") {
+    await read(encoding);
+    return encoding;
+  }
+  try {
+    await read("utf-8");
+    return "utf-8";
+  } catch (error) {
+    // Not UTF-8 (old loggers write Latin-1, e.g. a ° sign): every byte is a valid Latin-1 character.
+    if (!/unicode|utf-?8|CSV Error/i.test(String(error))) throw error;
+    await read("latin-1");
+    return "latin-1";
+  }
+}
+
+/** The header is the first content line naming the timestamp column (by position: the first line). */
+function findHeader(lines: {line: number; raw: string}[], source: ProductionSource): {line: number; raw: string} {
+  const wanted = source.timestamp.column;
+  if (typeof wanted === "number") return lines[0];
+  const lower = wanted.toLowerCase();
+  return lines.find((l) => splitHeader(l.raw, source.delimiter === "auto" ? sniffDelimiter(l.raw) : source.delimiter).some((n) => n.toLowerCase() === lower)) ?? lines[0];
+}
+
+/** The delimiter that splits the header into the most fields. */
+function sniffDelimiter(header: string): string {
+  let best = ",";
+  let most = 0;
+  for (const d of [",", ";", "\t", "|"]) {
+    const n = header.split(d).length - 1;
+    if (n > most) [best, most] = [d, n];
+  }
+  return best;
+}
+
+/** A bad value as quoted in a reason: long ones are cut (the raw line keeps all of it). */
+function shown(expr: string): string {
+  return `CASE WHEN length(${expr}) > 40 THEN left(${expr}, 40) || '…' ELSE ${expr} END`;
+}
+
+function unquote(expr: string): string {
+  return `regexp_replace(trim(${expr}), '^"(.*)"$', '\\1')`;
 }
 
 async function stageParquet(conn: DuckDBConnection, file: string, source: ProductionSource, label: string): Promise<void> {
@@ -120,10 +180,14 @@ async function stageParquet(conn: DuckDBConnection, file: string, source: Produc
 
 /** SQL parsing an offset-less stamp to a naive TIMESTAMP (configured strptime format, else ISO-8601). */
 function naiveParse(column: string, source: ProductionSource): string {
-  return source.timestamp.format ? `try_strptime(${column}, ${sqlString(source.timestamp.format)})` : `TRY_CAST(${column} AS TIMESTAMP)`;
+  const format = source.timestamp.format;
+  if (!format) return `TRY_CAST(${column} AS TIMESTAMP)`;
+  const formats = (Array.isArray(format) ? format : [format]).map(sqlString);
+  // The configured formats first, then ISO-8601, so files mixing both still parse.
+  return `coalesce(try_strptime(${column}, [${formats.join(", ")}]), TRY_CAST(${column} AS TIMESTAMP))`;
 }
 
-function splitHeader(line: string, delimiter: string): string[] {
+export function splitHeader(line: string, delimiter: string): string[] {
   return line
     .replace(/^\uFEFF/, "")
     .split(delimiter)

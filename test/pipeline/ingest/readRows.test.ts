@@ -1,38 +1,11 @@
-import {writeFile} from "node:fs/promises";
-import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {productionSourceSchema} from "../../../pipeline/config.ts";
-import {queryRows, withConnection} from "../../../pipeline/db.ts";
-import {ingestProductionFile} from "../../../pipeline/ingest/readRows.ts";
-import {createIngestTables} from "../../../pipeline/ingest/tables.ts";
-import {withTempDir} from "../../helpers.ts";
-
-async function ingest(csv: string, source: Record<string, unknown>) {
-  return withTempDir(async (dir) => {
-    const file = join(dir, "in.csv");
-    await writeFile(file, csv);
-    return withConnection(async (conn) => {
-      await createIngestTables(conn);
-      const parsed = productionSourceSchema.parse({path: file, site_id: "s", ...source});
-      const result = await ingestProductionFile(conn, file, parsed, "in.csv");
-      const samples = await queryRows<{line: number; ts: string; value: number}>(
-        conn,
-        "SELECT line, strftime(ts, '%Y-%m-%dT%H:%MZ') AS ts, value FROM samples ORDER BY line"
-      );
-      const rejects = await queryRows<{line: number; reason: string}>(conn, "SELECT line, reason FROM rejects ORDER BY line");
-      const counts = Object.fromEntries(
-        (await queryRows<{check: string; value: number}>(conn, `SELECT "check", sum(value) AS value FROM ingest_counts GROUP BY 1`)).map((r) => [r.check, r.value])
-      );
-      return {result, samples, rejects, counts};
-    });
-  });
-}
+import {ingestCsv} from "./ingestCsv.ts";
 
 describe("ingestProductionFile: local time with daylight saving", () => {
   const source = {timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "p", unit: "kW"}};
 
   it("gives the repeated fall-back hour its two instants in file order", async () => {
-    const {samples, counts} = await ingest(
+    const {samples, counts} = await ingestCsv(
       ["timestamp,p", "2025-10-26 01:45:00,0", "2025-10-26 02:00:00,1", "2025-10-26 02:15:00,2", "2025-10-26 02:00:00,3", "2025-10-26 02:15:00,4", "2025-10-26 03:00:00,5"].join("\n"),
       source
     );
@@ -48,18 +21,20 @@ describe("ingestProductionFile: local time with daylight saving", () => {
   });
 
   it("rejects a local time the spring-forward jump skips, naming the zone", async () => {
-    const {samples, rejects} = await ingest(["timestamp,p", "2025-03-30 01:45:00,1", "2025-03-30 02:30:00,2", "2025-03-30 03:00:00,3"].join("\n"), source);
+    const {samples, rejects} = await ingestCsv(["timestamp,p", "2025-03-30 01:45:00,1", "2025-03-30 02:30:00,2", "2025-03-30 03:00:00,3"].join("\n"), source);
     expect(samples.map((s) => s.ts)).toEqual(["2025-03-30T00:45Z", "2025-03-30T01:00Z"]);
-    expect(rejects).toEqual([{line: 3, reason: "local time 2025-03-30 02:30:00 does not exist in Europe/Berlin (clocks jump forward then)"}]);
+    expect(rejects).toEqual([
+      {line: 3, reason: "local time 2025-03-30 02:30:00 does not exist in Europe/Berlin (clocks jump forward then)", raw: "2025-03-30 02:30:00,2"}
+    ]);
   });
 
   it("takes stamps with an offset as they are, whatever the zone setting", async () => {
-    const {samples} = await ingest(["timestamp,p", "2016-07-01 00:00:00-07:00,1", "2016-07-01T09:15:00Z,2", "2016-07-01 12:00:00+0530,3"].join("\n"), source);
+    const {samples} = await ingestCsv(["timestamp,p", "2016-07-01 00:00:00-07:00,1", "2016-07-01T09:15:00Z,2", "2016-07-01 12:00:00+0530,3"].join("\n"), source);
     expect(samples.map((s) => s.ts)).toEqual(["2016-07-01T07:00Z", "2016-07-01T09:15Z", "2016-07-01T06:30Z"]);
   });
 
   it("handles southern-hemisphere DST (Sydney falls back in April)", async () => {
-    const {samples} = await ingest(
+    const {samples} = await ingestCsv(
       ["timestamp,p", "2025-04-06 02:30:00,1", "2025-04-06 02:30:00,2"].join("\n"),
       {timestamp: {column: "timestamp", timezone: "Australia/Sydney"}, value: {column: "p", unit: "kW"}}
     );
@@ -70,7 +45,7 @@ describe("ingestProductionFile: local time with daylight saving", () => {
 
 describe("ingestProductionFile: column mapping", () => {
   it("finds an unnamed column by position and parses a custom stamp format", async () => {
-    const {samples} = await ingest([",power", "1/2/2022 0:15,2.5", "12/31/2022 23:45,1"].join("\n"), {
+    const {samples} = await ingestCsv([",power", "1/2/2022 0:15,2.5", "12/31/2022 23:45,1"].join("\n"), {
       timestamp: {column: 1, format: "%m/%d/%Y %H:%M"},
       value: {column: "power", unit: "kW"}
     });

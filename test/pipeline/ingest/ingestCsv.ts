@@ -1,0 +1,43 @@
+// Ingest one CSV text or fixture file into a fresh DuckDB and read back what came out.
+import {copyFile, writeFile} from "node:fs/promises";
+import {join} from "node:path";
+import {productionSourceSchema} from "../../../pipeline/config.ts";
+import {queryRows, withConnection} from "../../../pipeline/db.ts";
+import {ingestProductionFile} from "../../../pipeline/ingest/readRows.ts";
+import {createIngestTables} from "../../../pipeline/ingest/tables.ts";
+import {withTempDir} from "../../helpers.ts";
+
+export interface IngestOutcome {
+  samples: {line: number; ts: string; value: number}[];
+  rejects: {line: number | null; reason: string; raw: string | null}[];
+  counts: Record<string, number>;
+  error: string | null;
+}
+
+/** `input` is CSV text, or `{fixture: path}` to copy a file byte for byte. */
+export async function ingestCsv(input: string | {fixture: string}, source: Record<string, unknown>): Promise<IngestOutcome> {
+  return withTempDir(async (dir) => {
+    const file = join(dir, "in.csv");
+    if (typeof input === "string") await writeFile(file, input);
+    else await copyFile(input.fixture, file);
+    return withConnection(async (conn) => {
+      await createIngestTables(conn);
+      const parsed = productionSourceSchema.parse({path: file, site_id: "s", ...source});
+      let error: string | null = null;
+      try {
+        await ingestProductionFile(conn, file, parsed, "in.csv");
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const samples = await queryRows<IngestOutcome["samples"][number]>(
+        conn,
+        "SELECT line, strftime(ts, '%Y-%m-%dT%H:%MZ') AS ts, value FROM samples ORDER BY line"
+      );
+      const rejects = await queryRows<IngestOutcome["rejects"][number]>(conn, "SELECT line, reason, raw FROM rejects ORDER BY line");
+      const counts = Object.fromEntries(
+        (await queryRows<{check: string; value: number}>(conn, `SELECT "check", sum(value) AS value FROM ingest_counts GROUP BY 1`)).map((r) => [r.check, r.value])
+      );
+      return {samples, rejects, counts, error};
+    });
+  });
+}
