@@ -37,6 +37,8 @@ export const productionSourceSchema = z.object({
   format: z.enum(["csv", "parquet"]).default("csv"),
   /** The site every row belongs to (files holding one site). */
   site_id: z.string().optional(),
+  /** Or: the column naming each row's site (files holding several sites). */
+  site_column: columnRef.optional(),
   /** Field separator; "auto" picks whichever of , ; tab | splits the header into the most fields. */
   delimiter: z.union([z.literal("auto"), z.string().length(1)]).default("auto"),
   /** Text encoding; "auto" reads UTF-8 and falls back to Latin-1 (counted) when the file is not UTF-8. */
@@ -49,12 +51,19 @@ export const productionSourceSchema = z.object({
     column: columnRef,
     /** IANA zone of naive (offset-less) timestamps; stamps carrying an offset are taken as they are. */
     timezone: ianaZone.default("UTC"),
+    /** A separate time-of-day column, for files that split date and time. */
+    time_column: columnRef.optional(),
     /** strptime format, or several tried in order; by default DuckDB's ISO-8601 parsing. */
     format: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional()
   }),
   value: z.object({
     column: columnRef,
-    unit: z.enum(["W", "kW", "MW", "Wh", "kWh"])
+    unit: z.enum(["W", "kW", "MW", "Wh", "kWh"]),
+    /**
+     * For energy units: "interval" = energy of each interval; "counter" = a cumulative meter or
+     * daily-yield register, differenced per site (a drop is a counter reset, counted).
+     */
+    kind: z.enum(["interval", "counter"]).default("interval")
   }),
   /** Whether a stamp marks the start or the end of its interval. */
   interval: z.enum(["start", "end"]).default("start")
@@ -103,6 +112,10 @@ export const configSchema = z
       seen.add(site.id);
     });
     config.production.forEach((source, i) => {
+      if (source.site_id === undefined && source.site_column === undefined)
+        ctx.addIssue({code: "custom", path: ["production", i], message: messages.sourceNeedsSiteConfig(`production[${i}]`), params: PREFORMATTED});
+      if (source.value.kind === "counter" && !source.value.unit.endsWith("h"))
+        ctx.addIssue({code: "custom", path: ["production", i, "value", "kind"], message: messages.counterNeedsEnergy(`production[${i}].value`, source.value.unit), params: PREFORMATTED});
       if (source.site_id !== undefined && !seen.has(source.site_id) && !config.demo)
         ctx.addIssue({code: "custom", path: ["production", i, "site_id"], message: messages.unknownSite(`production[${i}].site_id`, source.site_id, [...seen]), params: PREFORMATTED});
     });

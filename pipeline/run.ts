@@ -106,10 +106,12 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
     await conn.run("INSERT INTO sites VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [s.id, s.name, s.lat, s.lon, s.timezone, s.capacity_kw, s.tilt, s.azimuth]);
 
   await createIngestTables(conn);
+  const siteIds = inputs.sites.map((s) => s.id);
   for (const input of inputs.production) {
     try {
-      const result = await ingestProductionFile(conn, input.file, input.source, input.label);
-      await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [result.site_id, input.label, result.rows]);
+      const result = await ingestProductionFile(conn, input.file, input.source, input.label, siteIds);
+      for (const [site, rows] of Object.entries(result.rowsBySite))
+        await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [site, input.label, rows]);
       log(`ingest: ${input.label}: ${result.accepted} rows, ${result.rejected} rejected`);
     } catch (error) {
       // A file that cannot be read at all (wrong column mapping, unreadable) is one reject, not a failed run.

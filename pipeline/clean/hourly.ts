@@ -16,14 +16,30 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
       SELECT site_id, source, date_diff('second', lag(ts) OVER (PARTITION BY site_id, source ORDER BY ts), ts) / 60.0 AS step_min
       FROM samples) WHERE step_min > 0 GROUP BY ALL;
 
+    -- Cumulative counters become interval energy: the rise since the previous reading; a drop is a
+    -- reset (daily-yield registers restart at midnight), after which the reading itself is the energy.
+    CREATE OR REPLACE TEMP TABLE counter_steps AS
+    SELECT site_id, source, line, kwh, prev_kwh,
+      CASE WHEN prev_kwh IS NULL THEN NULL WHEN kwh >= prev_kwh THEN kwh - prev_kwh ELSE kwh END AS step_kwh
+    FROM (
+      SELECT site_id, source, line, ts, value * CASE unit WHEN 'Wh' THEN 0.001 ELSE 1 END AS kwh,
+        lag(value * CASE unit WHEN 'Wh' THEN 0.001 ELSE 1 END) OVER (PARTITION BY site_id ORDER BY ts, source, line) AS prev_kwh
+      FROM samples WHERE kind = 'counter');
+    INSERT INTO clean_counts SELECT site_id, 'counter_resets', count(*) FILTER (WHERE kwh < prev_kwh),
+      'cumulative energy readings that dropped: taken as a counter reset' FROM counter_steps GROUP BY site_id;
+
     -- Interval start, power in kW. Period-ending stamps move back one interval.
     CREATE OR REPLACE TEMP TABLE samples_kw AS
     SELECT s.site_id, s.source, s.line, s.value,
       CASE WHEN s.stamp = 'end' THEN s.ts - to_minutes(CAST(i.interval_min AS BIGINT)) ELSE s.ts END AS ts,
       i.interval_min,
-      CASE s.unit WHEN 'W' THEN s.value / 1000 WHEN 'kW' THEN s.value WHEN 'MW' THEN s.value * 1000
-                  WHEN 'Wh' THEN s.value / 1000 / (i.interval_min / 60) WHEN 'kWh' THEN s.value / (i.interval_min / 60) END AS power_kw
-    FROM samples s JOIN intervals i USING (site_id, source);
+      CASE WHEN s.kind = 'counter' THEN c.step_kwh / (i.interval_min / 60)
+           ELSE CASE s.unit WHEN 'W' THEN s.value / 1000 WHEN 'kW' THEN s.value WHEN 'MW' THEN s.value * 1000
+                  WHEN 'Wh' THEN s.value / 1000 / (i.interval_min / 60) WHEN 'kWh' THEN s.value / (i.interval_min / 60) END END AS power_kw
+    FROM samples s JOIN intervals i USING (site_id, source)
+    LEFT JOIN counter_steps c USING (site_id, source, line)
+    -- A counter's first reading has nothing to difference against.
+    WHERE NOT (s.kind = 'counter' AND c.step_kwh IS NULL);
 
     -- Same site and instant twice: the first row in file order wins; exact repeats and conflicting
     -- values are counted apart because the second means the logger disagrees with itself.

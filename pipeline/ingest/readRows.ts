@@ -3,13 +3,15 @@
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {basename} from "node:path";
 import type {ProductionSource} from "../config.ts";
-import {queryRows, sqlString} from "../db.ts";
+import {listValue} from "@duckdb/node-api";
+import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
 import {localTimeSql} from "./localTime.ts";
 
 export interface FileIngestResult {
   file: string;
-  site_id: string;
+  /** Data rows per site (rows whose site is unknown are rejects, not counted here). */
+  rowsBySite: Record<string, number>;
   rows: number;
   accepted: number;
   rejected: number;
@@ -20,10 +22,12 @@ export async function ingestProductionFile(
   conn: DuckDBConnection,
   file: string,
   source: ProductionSource,
-  label: string
+  label: string,
+  /** Site ids the config knows; rows naming another site (site_column) are rejects. */
+  knownSites: readonly string[] = source.site_id ? [source.site_id] : []
 ): Promise<FileIngestResult> {
-  const siteId = source.site_id;
-  if (!siteId) throw new SunlineError(messages.sourceNeedsSite(label));
+  const siteId = source.site_id ?? null;
+  if (!siteId && source.site_column === undefined) throw new SunlineError(messages.sourceNeedsSite(label));
   await conn.run("DROP TABLE IF EXISTS raw_rows");
   if (source.format === "parquet") await stageParquet(conn, file, source, label);
   else await stageCsv(conn, file, source, label);
@@ -31,26 +35,28 @@ export async function ingestProductionFile(
   const local = localTimeSql(source.timestamp.timezone);
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE parsed_rows AS
-    SELECT line, raw, ts_text, v_text, field_error,
+    SELECT line, raw, ts_text, v_text, field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
            -- An offset (or Z) right after a time of day: the stamp is absolute and the zone setting does not apply.
            regexp_matches(ts_text, '\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') AS has_offset,
            CASE WHEN has_offset THEN CAST(TRY_CAST(ts_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_abs,
            CASE WHEN NOT has_offset THEN ${naiveParse("ts_text", source)} END AS ts_local,
            TRY_CAST(v_text AS DOUBLE) AS value
-    FROM raw_rows`);
+    FROM raw_rows`, {site: siteId, known: listValue([...knownSites])});
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE typed_rows AS
     SELECT *, coalesce(ts_abs, ${local.resolved}) AS ts, ${local.ambiguous} AS dst_repeated, ${local.nonexistent} AS dst_missing
     FROM (SELECT *, ${local.candidates} FROM parsed_rows)`);
   await conn.run(
-    `INSERT INTO ingest_counts SELECT $site, $source, 'dst_repeated_hour_rows', count(*) FILTER (WHERE dst_repeated) FROM typed_rows`,
-    {site: siteId, source: label}
+    `INSERT INTO ingest_counts SELECT site, $source, 'dst_repeated_hour_rows', count(*) FILTER (WHERE dst_repeated) FROM typed_rows WHERE site_known GROUP BY site`,
+    {source: label}
   );
   await conn.run(
     `INSERT INTO rejects
-     SELECT $site, $source, line, reason, raw FROM (
-       SELECT line, raw, CASE
+     SELECT site_id, $source, line, reason, raw FROM (
+       SELECT CASE WHEN site_known THEN site END AS site_id, line, raw, CASE
          WHEN field_error IS NOT NULL THEN field_error
+         WHEN site IS NULL OR site = '' THEN 'missing site'
+         WHEN NOT site_known THEN 'unknown site "' || ${shown("site")} || '" (not among the sites in the config)'
          WHEN dst_missing THEN 'local time ' || ts_text || ' does not exist in ' || $zone || ' (clocks jump forward then)'
          WHEN ts IS NULL THEN 'unparseable timestamp ' || coalesce('"' || ${shown("ts_text")} || '"', '(empty)')
          WHEN v_text IS NULL OR v_text = '' THEN 'missing value'
@@ -58,20 +64,28 @@ export async function ingestProductionFile(
          WHEN NOT isfinite(value) THEN 'not a finite number: "' || ${shown("v_text")} || '"'
        END AS reason
        FROM typed_rows) WHERE reason IS NOT NULL`,
-    {site: siteId, source: label, zone: source.timestamp.timezone}
+    {source: label, zone: source.timestamp.timezone}
   );
+  const kind = source.value.unit.endsWith("h") ? (source.value.kind === "counter" ? "counter" : "energy") : "power";
   await conn.run(
     `INSERT INTO samples
-     SELECT $site, $source, line, ts, value, $unit, $stamp FROM typed_rows
-     WHERE field_error IS NULL AND ts IS NOT NULL AND value IS NOT NULL AND isfinite(value)`,
-    {site: siteId, source: label, unit: source.value.unit, stamp: source.interval}
+     SELECT site, $source, line, ts, value, $unit, $kind, $stamp FROM typed_rows
+     WHERE field_error IS NULL AND site_known AND ts IS NOT NULL AND value IS NOT NULL AND isfinite(value)`,
+    {source: label, unit: source.value.unit, kind, stamp: source.interval}
   );
+  const bySite = await queryRows<{site: string; rows: number}>(conn, "SELECT site, count(*) AS rows FROM typed_rows WHERE site_known GROUP BY site");
   const [counts] = await queryRows<{rows: number; rejected: number}>(
     conn,
     `SELECT count(*) AS rows, (SELECT count(*) FROM rejects WHERE source = $source) AS rejected FROM raw_rows`,
     {source: label}
   );
-  return {file: label, site_id: siteId, rows: counts.rows, accepted: counts.rows - counts.rejected, rejected: counts.rejected};
+  return {
+    file: label,
+    rowsBySite: Object.fromEntries(bySite.map((r) => [r.site, r.rows])),
+    rows: counts.rows,
+    accepted: counts.rows - counts.rejected,
+    rejected: counts.rejected
+  };
 }
 
 async function stageCsv(conn: DuckDBConnection, file: string, source: ProductionSource, label: string): Promise<void> {
@@ -94,13 +108,17 @@ async function stageCsv(conn: DuckDBConnection, file: string, source: Production
   const names = splitHeader(header.raw, delimiter);
   const ti = columnIndex(names, source.timestamp.column, label);
   const vi = columnIndex(names, source.value.column, label);
+  const hi = source.timestamp.time_column === undefined ? null : columnIndex(names, source.timestamp.time_column, label);
+  const si = source.site_column === undefined ? null : columnIndex(names, source.site_column, label);
   // Decimal commas: always when configured; in "auto" only for values that hold a comma and
   // cannot be a field separator (the delimiter is not a comma).
   const value = unquote("f[$vi]");
   const decimalComma = source.decimal === "," ? "true" : source.decimal === "auto" && delimiter !== "," ? `contains(${value}, ',')` : "false";
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE raw_rows AS
-     SELECT line, raw, ${unquote("f[$ti]")} AS ts_text,
+     SELECT line, raw,
+       ${hi === null ? unquote("f[$ti]") : `${unquote("f[$ti]")} || ' ' || ${unquote(`f[${hi + 1}]`)}`} AS ts_text,
+       ${si === null ? "NULL::VARCHAR" : unquote(`f[${si + 1}]`)} AS s_text,
        CASE WHEN ${decimalComma} THEN replace(replace(${value}, '.', ''), ',', '.') ELSE ${value} END AS v_text,
        CASE WHEN raw = $header THEN 'repeated header line'
             WHEN len(f) <> $n THEN 'expected ' || $n || ' fields, found ' || len(f) END AS field_error
@@ -168,12 +186,14 @@ async function stageParquet(conn: DuckDBConnection, file: string, source: Produc
   const columns = (await queryRows<{column_name: string}>(conn, `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file)}))`)).map(
     (r) => r.column_name
   );
-  const ts = columns[columnIndex(columns, source.timestamp.column, label)];
-  const value = columns[columnIndex(columns, source.value.column, label)];
+  const col = (ref: string | number) => `CAST(${sqlIdent(columns[columnIndex(columns, ref, label)])} AS VARCHAR)`;
+  const time = source.timestamp.time_column;
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE raw_rows AS
     SELECT file_row_number + 1 AS line, to_json(t)::VARCHAR AS raw,
-           CAST("${ts.replaceAll('"', '""')}" AS VARCHAR) AS ts_text, CAST("${value.replaceAll('"', '""')}" AS VARCHAR) AS v_text,
+           ${time === undefined ? col(source.timestamp.column) : `${col(source.timestamp.column)} || ' ' || ${col(time)}`} AS ts_text,
+           ${source.site_column === undefined ? "NULL::VARCHAR" : col(source.site_column)} AS s_text,
+           ${col(source.value.column)} AS v_text,
            NULL::VARCHAR AS field_error
     FROM read_parquet(${sqlString(file)}, file_row_number = true) t`);
 }

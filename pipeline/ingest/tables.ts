@@ -7,7 +7,7 @@ export async function createIngestTables(conn: DuckDBConnection): Promise<void> 
     -- One row per accepted input row: ts as stamped (UTC), value in the source's own unit.
     CREATE OR REPLACE TABLE samples (
       site_id VARCHAR, source VARCHAR, line BIGINT, ts TIMESTAMP, value DOUBLE,
-      unit VARCHAR, stamp VARCHAR);
+      unit VARCHAR, kind VARCHAR, stamp VARCHAR);
     -- Per-file counts that become data_quality rows.
     CREATE OR REPLACE TABLE ingest_counts (site_id VARCHAR, source VARCHAR, "check" VARCHAR, value DOUBLE);
   `);

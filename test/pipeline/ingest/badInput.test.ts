@@ -99,33 +99,62 @@ describe("bad-input corpus: ingest", () => {
   });
 });
 
-describe("bad-input corpus: through cleaning", () => {
-  const run = (file: string) =>
-    withTempDir(async (dataDir) => {
-      const config = tinyConfig(
-        {production: [{path: file, site_id: "site-a", timestamp: {column: "timestamp"}, value: {column: "p", unit: "kW"}}]},
-        join(fixturesDir, "bad")
-      );
-      const result = await runPipeline({config, dataDir, log: () => {}});
-      const hourly = await readParquet<{ts: string; energy_kwh: number; n_samples: number; quality: string}>(
-        join(result.snapshotDir, "production_hourly.parquet"),
-        "strftime(ts, '%Y-%m-%dT%H:%MZ') AS ts, energy_kwh, n_samples, quality"
-      );
-      const dq = Object.fromEntries(
-        (await readParquet<{check: string; value: number}>(join(result.snapshotDir, "data_quality.parquet"), '"check", value')).map((r) => [r.check, r.value])
-      );
-      return {hourly, dq};
-    });
+/** One site through the whole pipeline; file paths are relative to test/fixtures/bad. */
+const runSite = (file: string, source: Record<string, unknown> = {timestamp: {column: "timestamp"}, value: {column: "p", unit: "kW"}}) =>
+  withTempDir(async (dataDir) => {
+    const config = tinyConfig({production: [{path: file, site_id: "site-a", ...source} as never]}, join(fixturesDir, "bad"));
+    const result = await runPipeline({config, dataDir, log: () => {}});
+    const hourly = await readParquet<{ts: string; energy_kwh: number; n_samples: number; quality: string}>(
+      join(result.snapshotDir, "production_hourly.parquet"),
+      "strftime(ts, '%Y-%m-%dT%H:%MZ') AS ts, energy_kwh, n_samples, quality"
+    );
+    const dq = Object.fromEntries(
+      (await readParquet<{check: string; value: number}>(join(result.snapshotDir, "data_quality.parquet"), '"check", value')).map((r) => [r.check, r.value])
+    );
+    return {hourly, dq};
+  });
 
+describe("bad-input corpus: through cleaning", () => {
   it("non_monotonic.csv: sorted, the exact repeat and the conflicting one counted apart, first row wins", async () => {
-    const {hourly, dq} = await run("non_monotonic.csv");
+    const {hourly, dq} = await runSite("non_monotonic.csv");
     expect(dq).toMatchObject({rows_read: 6, duplicate_rows: 1, conflicting_duplicates: 1, rejected_lines: 0});
     expect(hourly).toEqual([{ts: "2025-01-01T10:00Z", energy_kwh: (3 + 1 + 2 + 4) / 4, n_samples: 4, quality: "ok"}]);
   });
 
   it("huge_values.csv: 1e400 is a reject, 1e300 and 99,999,999 are outliers left out of the hour", async () => {
-    const {hourly, dq} = await run("huge_values.csv");
+    const {hourly, dq} = await runSite("huge_values.csv");
     expect(dq).toMatchObject({rows_read: 4, rejected_lines: 1, outlier_samples: 2});
     expect(hourly).toEqual([{ts: "2025-01-01T10:00Z", energy_kwh: 2, n_samples: 1, quality: "outlier"}]);
   });
+});
+
+describe("source shapes", () => {
+  it("a daily-yield counter stamped at interval end: differenced, the midnight reset counted", async () => {
+    const {hourly, dq} = await runSite(join("..", "sources", "daily_yield_counter.csv"), {
+      timestamp: {column: "timestamp"},
+      value: {column: "yield_kwh", unit: "kWh", kind: "counter"},
+      interval: "end"
+    });
+    expect(dq).toMatchObject({counter_resets: 1});
+    // 23:00-24:00 holds the rises 0.5, 0.5, 0.25 and 0.25 (the reset); 00:00 only its first quarter (scaled, flagged).
+    expect(hourly).toEqual([
+      {ts: "2025-01-01T23:00Z", energy_kwh: 1.5, n_samples: 4, quality: "ok"},
+      {ts: "2025-01-02T00:00Z", energy_kwh: 2, n_samples: 1, quality: "filled"}
+    ]);
+  });
+
+  it("a multi-site file with a site column; unknown sites are rejects", async () => {
+    const out = await ingestCsv(["site;date;time;P", "a;2025-01-01;10:00;1", "b;2025-01-01;10:00;2", "zz;2025-01-01;10:00;3"].join("\n"), {
+      site_id: undefined,
+      site_column: "site",
+      timestamp: {column: "date", time_column: "time"},
+      value: {column: "P", unit: "kW"}
+    });
+    expect(out.error).toBeNull();
+    expect(out.samples.map((s) => [s.line, s.ts, s.value])).toEqual([
+      [2, "2025-01-01T10:00Z", 1],
+      [3, "2025-01-01T10:00Z", 2]
+    ]);
+    expect(out.rejects).toEqual([{line: 4, reason: 'unknown site "zz" (not among the sites in the config)', raw: "zz;2025-01-01;10:00;3"}]);
+  }, 20_000);
 });

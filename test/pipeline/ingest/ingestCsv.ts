@@ -15,7 +15,7 @@ export interface IngestOutcome {
 }
 
 /** `input` is CSV text, or `{fixture: path}` to copy a file byte for byte. */
-export async function ingestCsv(input: string | {fixture: string}, source: Record<string, unknown>): Promise<IngestOutcome> {
+export async function ingestCsv(input: string | {fixture: string}, source: Record<string, unknown>, knownSites = ["s", "a", "b"]): Promise<IngestOutcome> {
   return withTempDir(async (dir) => {
     const file = join(dir, "in.csv");
     if (typeof input === "string") await writeFile(file, input);
@@ -25,7 +25,7 @@ export async function ingestCsv(input: string | {fixture: string}, source: Recor
       const parsed = productionSourceSchema.parse({path: file, site_id: "s", ...source});
       let error: string | null = null;
       try {
-        await ingestProductionFile(conn, file, parsed, "in.csv");
+        await ingestProductionFile(conn, file, parsed, "in.csv", knownSites);
       } catch (e) {
         error = (e as Error).message;
       }
