@@ -95,9 +95,13 @@ export const configSchema = z
         /** Hourly energy above this multiple of capacity is an outlier. */
         max_capacity_factor: z.number().positive().default(1.2),
         /** Identical non-zero daytime samples in a row that count as a stuck run. */
-        stuck_min_samples: z.number().int().min(2).default(4)
+        stuck_min_samples: z.number().int().min(2).default(4),
+        /** Gaps of at most this many missing hours are interpolated (flagged filled). */
+        max_gap_h: z.number().int().min(0).default(2),
+        /** An hour beyond this many interquartile ranges of its hour-of-day and month is an outlier. */
+        outlier_iqr_k: z.number().positive().default(3)
       })
-      .default({max_capacity_factor: 1.2, stuck_min_samples: 4}),
+      .default({max_capacity_factor: 1.2, stuck_min_samples: 4, max_gap_h: 2, outlier_iqr_k: 3}),
     forecast: z
       .object({resolution: z.literal("1h").default("1h"), horizon_h: z.number().int().positive().default(48)})
       .default({resolution: "1h", horizon_h: 48}),

@@ -45,6 +45,7 @@ export const SNAPSHOT_TABLES: readonly SnapshotTableSpec[] = [
   {name: "weather_hourly", orderBy: "site_id, ts, source, kind", tsColumn: "ts"},
   {name: "data_quality", orderBy: "site_id, \"check\""},
   {name: "rejects", orderBy: "source, line"},
+  {name: "quality_events", orderBy: "site_id, start_ts, kind", tsColumn: "start_ts"},
   {name: "fault_labels", orderBy: "site_id, start_ts, fault", tsColumn: "start_ts"}
 ];
 

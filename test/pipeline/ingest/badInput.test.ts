@@ -128,6 +128,34 @@ describe("bad-input corpus: through cleaning", () => {
   });
 });
 
+describe("cleaning: gaps", () => {
+  it("interpolates a 2-hour gap (flagged filled), leaves a 3-hour gap missing, and lists both", async () => {
+    await withTempDir(async (dataDir) => {
+      const config = tinyConfig(
+        {production: [{path: "hourly_gaps.csv", site_id: "site-a", timestamp: {column: "timestamp"}, value: {column: "p", unit: "kW"}}]},
+        join(fixturesDir, "sources")
+      );
+      const result = await runPipeline({config, dataDir, log: () => {}});
+      const hourly = await readParquet<{h: number; energy_kwh: number | null; quality: string}>(
+        join(result.snapshotDir, "production_hourly.parquet"),
+        "hour(ts) AS h, energy_kwh, quality"
+      );
+      expect(hourly.map((r) => [r.h, r.energy_kwh, r.quality])).toEqual([
+        [0, 1, "ok"], [1, 2, "ok"], [2, 3, "ok"], [3, 4, "filled"], [4, 5, "filled"], [5, 6, "ok"], [6, 7, "ok"],
+        [7, null, "missing"], [8, null, "missing"], [9, null, "missing"], [10, 11, "ok"], [11, 12, "ok"]
+      ]);
+      const events = await readParquet<{kind: string; start: string; hours: number; detail: string}>(
+        join(result.snapshotDir, "quality_events.parquet"),
+        "kind, strftime(start_ts, '%H:%M') AS start, hours, detail"
+      );
+      expect(events).toEqual([
+        {kind: "gap", start: "03:00", hours: 2, detail: "interpolated"},
+        {kind: "gap", start: "07:00", hours: 3, detail: "left missing"}
+      ]);
+    });
+  });
+});
+
 describe("source shapes", () => {
   it("a daily-yield counter stamped at interval end: differenced, the midnight reset counted", async () => {
     const {hourly, dq} = await runSite(join("..", "sources", "daily_yield_counter.csv"), {
