@@ -1,7 +1,10 @@
 // The `sunline` command. Thin: parses arguments, calls the library, prints results.
 import {parseArgs} from "node:util";
 import {resolve} from "node:path";
+import {loadConfig} from "./config.ts";
 import {generateDemoFleet} from "./demo/index.ts";
+import {checkFiles} from "./ingest/checkFiles.ts";
+import {formatSummary} from "./ingest/index.ts";
 import {messages, SunlineError} from "./messages.ts";
 import {runPipeline} from "./run.ts";
 import {dataDirPath} from "./snapshot/paths.ts";
@@ -11,6 +14,8 @@ const HELP = `Usage: sunline <command> [options]
 
 Commands:
   run                 run the whole pipeline and write a snapshot (skipped when nothing changed)
+  ingest FILE...      check files against the config's column mapping: rows in, accepted, rejected by
+                      reason, duplicates, sites, time range (no snapshot is written)
   status              show the current snapshot: when, from what, table sizes
   demo <dir>          write the demo fleet's raw files (production CSVs, weather, fault labels) to <dir>
 
@@ -42,6 +47,20 @@ export async function main(argv: string[]): Promise<number> {
     case "run": {
       const result = await runPipeline({config: values.config, dataDir, force: values.force});
       process.stdout.write(`${result.skipped ? "unchanged" : "written"}: ${result.snapshotDir}\n`);
+      return 0;
+    }
+    case "ingest": {
+      if (rest.length === 0) throw new SunlineError("ingest: name one or more files, e.g. `npx sunline ingest data/site-a/*.csv`");
+      const loaded = await loadConfig(values.config);
+      const tty = process.stderr.isTTY;
+      const summary = await checkFiles(loaded, dataDir, rest, (p) => {
+        const status = p.error ? `error: ${p.error}` : p.accepted === undefined ? "reading..." : `${p.accepted} rows, ${p.rejected} rejected`;
+        const line = `[${p.index}/${p.total}] ${p.label}: ${status}`;
+        // On a terminal, one line that updates in place; in a log, one line per finished file.
+        if (tty) process.stderr.write(`\r\x1b[2K${line}${p.accepted !== undefined || p.error ? "\n" : ""}`);
+        else if (p.accepted !== undefined || p.error) process.stderr.write(`${line}\n`);
+      });
+      process.stdout.write(formatSummary(summary));
       return 0;
     }
     case "status": {

@@ -25,7 +25,13 @@ export interface ResolvedInputs {
   files: InputFile[];
 }
 
-export async function resolveInputs(loaded: LoadedConfig, dataDir: string, log: (msg: string) => void, glob: (pattern: string) => Promise<string[]>): Promise<ResolvedInputs> {
+export async function resolveInputs(
+  loaded: LoadedConfig,
+  dataDir: string,
+  log: (msg: string) => void,
+  glob: (pattern: string) => Promise<string[]>,
+  {hashFiles = true}: {hashFiles?: boolean} = {}
+): Promise<ResolvedInputs> {
   const {config, baseDir} = loaded;
   const sites: SiteConfig[] = [...config.sites];
   const production: ProductionInput[] = [];
@@ -85,6 +91,7 @@ export async function resolveInputs(loaded: LoadedConfig, dataDir: string, log: 
   if (config.weather.path) weather = {path: resolve(baseDir, config.weather.path), source: "file"};
 
   const files: InputFile[] = [];
+  if (!hashFiles) return {sites, production, weather, labelsPath, files};
   const add = async (path: string, label: string, role: InputFile["role"]) =>
     files.push({path: label, sha256: await sha256File(path), bytes: (await stat(path)).size, role});
   for (const p of production) await add(p.file, p.label, "production");

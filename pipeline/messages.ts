@@ -12,6 +12,8 @@ export const messages = {
   unknownSite: (field: string, site: string, known: string[]) =>
     `${field}: unknown site "${site}" (known sites: ${known.join(", ") || "none"})`,
   duplicateSite: (site: string) => `sites: site id "${site}" is declared more than once`,
+  noSourceForFile: (file: string, sources: string[]) =>
+    `${file}: no production source in the config covers this file (sources: ${sources.join(", ") || "none"}); add one with its column mapping`,
   noInputFiles: (pattern: string) => `production source ${pattern} matched no files`,
   missingColumn: (file: string, column: string, available: string[]) =>
     `${file}: column "${column}" not found in the header (columns: ${available.map((c, i) => c || `#${i + 1} (unnamed)`).join(", ")}); fix the column mapping in the config`,

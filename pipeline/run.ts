@@ -7,10 +7,8 @@ import {buildDataQuality} from "./clean/dataQuality.ts";
 import {buildProductionHourly} from "./clean/hourly.ts";
 import {loadConfig, type LoadedConfig} from "./config.ts";
 import {queryRows, sqlString, withConnection} from "./db.ts";
-import {createIngestTables} from "./ingest/tables.ts";
-import {ingestProductionFile} from "./ingest/readRows.ts";
+import {ingestAll} from "./ingest/index.ts";
 import {resolveInputs, type ResolvedInputs} from "./inputs.ts";
-import {SunlineError} from "./messages.ts";
 import {codeVersion, sha256, stableStringify} from "./snapshot/hash.ts";
 import {withLock} from "./snapshot/lock.ts";
 import {dataDirPath, lockPath} from "./snapshot/paths.ts";
@@ -106,21 +104,10 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
   for (const s of inputs.sites)
     await conn.run("INSERT INTO sites VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [s.id, s.name, s.lat, s.lon, s.timezone, s.capacity_kw, s.tilt, s.azimuth]);
 
-  await createIngestTables(conn);
-  const siteIds = inputs.sites.map((s) => s.id);
-  for (const input of inputs.production) {
-    try {
-      const result = await ingestProductionFile(conn, input.file, input.source, input.label, siteIds);
-      for (const [site, rows] of Object.entries(result.rowsBySite))
-        await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [site, input.label, rows]);
-      log(`ingest: ${input.label}: ${result.accepted} rows, ${result.rejected} rejected`);
-    } catch (error) {
-      // A file that cannot be read at all (wrong column mapping, unreadable) is one reject, not a failed run.
-      if (!(error instanceof SunlineError)) throw error;
-      await conn.run("INSERT INTO rejects VALUES ($1, $2, NULL, $3, NULL)", [input.source.site_id ?? null, input.label, error.message]);
-      log(`ingest: ${error.message}`);
-    }
-  }
+  await ingestAll(conn, inputs.production, inputs.sites.map((s) => s.id), (p) => {
+    if (p.error) log(`ingest: ${p.error}`);
+    else if (p.accepted !== undefined) log(`ingest: ${p.label}: ${p.accepted} rows, ${p.rejected} rejected`);
+  });
   await buildProductionHourly(conn, inputs.sites, loaded.config.clean);
 
   await createWeatherTable(conn);
