@@ -15,6 +15,8 @@ export interface ProductionInput {
   file: string;
   /** How the file is named in rejects, messages and the manifest (relative where possible). */
   label: string;
+  /** Content hash, once inputs are hashed. */
+  sha256?: string;
 }
 
 export interface ResolvedInputs {
@@ -94,7 +96,10 @@ export async function resolveInputs(
   if (!hashFiles) return {sites, production, weather, labelsPath, files};
   const add = async (path: string, label: string, role: InputFile["role"]) =>
     files.push({path: label, sha256: await sha256File(path), bytes: (await stat(path)).size, role});
-  for (const p of production) await add(p.file, p.label, "production");
+  for (const p of production) {
+    await add(p.file, p.label, "production");
+    p.sha256 = files.at(-1)!.sha256;
+  }
   if (weather) await add(weather.path, config.demo && weather.source === "demo" ? "demo/weather/demo_weather.csv" : labelOf(weather.path), "weather");
   if (labelsPath) await add(labelsPath, "demo/labels.csv", "labels");
   return {sites, production, weather, labelsPath, files};

@@ -2,7 +2,7 @@
 // Runs once per input state: a lock serialises concurrent callers (every loader of a build calls
 // this) and a cache key over config, input files and code skips runs that would change nothing.
 import type {DuckDBConnection} from "@duckdb/node-api";
-import {relative} from "node:path";
+import {join, relative} from "node:path";
 import {buildDataQuality} from "./clean/dataQuality.ts";
 import {buildProductionHourly} from "./clean/hourly.ts";
 import {loadConfig, type LoadedConfig} from "./config.ts";
@@ -69,7 +69,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
       log(`pipeline: building snapshot ${snapshotId} (${inputs.sites.length} sites, ${inputs.production.length} production files)`);
       const snapshotDir = await withConnection(
         async (conn) => {
-          await buildTables(conn, loaded, inputs, log);
+          await buildTables(conn, loaded, inputs, join(dataDir, "bronze"), log);
           return writeSnapshot(conn, {
             dataDir,
             snapshotId,
@@ -99,15 +99,21 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
   );
 }
 
-async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs: ResolvedInputs, log: (m: string) => void): Promise<void> {
+async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs: ResolvedInputs, bronzeDir: string, log: (m: string) => void): Promise<void> {
   await conn.run(`CREATE TABLE sites (site_id VARCHAR, name VARCHAR, lat DOUBLE, lon DOUBLE, timezone VARCHAR, capacity_kw DOUBLE, tilt DOUBLE, azimuth DOUBLE)`);
   for (const s of inputs.sites)
     await conn.run("INSERT INTO sites VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [s.id, s.name, s.lat, s.lon, s.timezone, s.capacity_kw, s.tilt, s.azimuth]);
 
-  await ingestAll(conn, inputs.production, inputs.sites.map((s) => s.id), (p) => {
-    if (p.error) log(`ingest: ${p.error}`);
-    else if (p.accepted !== undefined) log(`ingest: ${p.label}: ${p.accepted} rows, ${p.rejected} rejected`);
-  });
+  await ingestAll(
+    conn,
+    inputs.production,
+    inputs.sites.map((s) => s.id),
+    (p) => {
+      if (p.error) log(`ingest: ${p.error}`);
+      else if (p.accepted !== undefined) log(`ingest: ${p.label}: ${p.accepted} rows, ${p.rejected} rejected${p.reused ? " (unchanged, from bronze)" : ""}`);
+    },
+    bronzeDir
+  );
   await buildProductionHourly(conn, inputs.sites, loaded.config.clean);
 
   await createWeatherTable(conn);

@@ -6,6 +6,7 @@ import {queryRows} from "../db.ts";
 import {SunlineError} from "../messages.ts";
 import {ingestProductionFile} from "./readRows.ts";
 import {createIngestTables} from "./tables.ts";
+import {bronzeKey, loadFromBronze, saveToBronze} from "./bronze.ts";
 
 export interface IngestProgress {
   index: number;
@@ -13,25 +14,40 @@ export interface IngestProgress {
   label: string;
   /** Set once the file is done. */
   accepted?: number;
+  /** True when the file came from bronze rather than a parse. */
+  reused?: boolean;
   rejected?: number;
   error?: string;
 }
 
+/**
+ * With `bronzeDir`, files already in bronze (same content, mapping and ingest code) are loaded from
+ * there instead of parsed, and newly parsed files are stored; rows of sites the run does not know
+ * are rejects either way, since the parse only keeps known sites.
+ */
 export async function ingestAll(
   conn: DuckDBConnection,
   production: readonly ProductionInput[],
   siteIds: readonly string[],
-  onProgress: (p: IngestProgress) => void = () => {}
+  onProgress: (p: IngestProgress) => void = () => {},
+  bronzeDir?: string
 ): Promise<void> {
   await createIngestTables(conn);
   for (const [i, input] of production.entries()) {
     const progress = {index: i + 1, total: production.length, label: input.label};
     onProgress(progress);
     try {
-      const result = await ingestProductionFile(conn, input.file, input.source, input.label, siteIds);
-      for (const [site, rows] of Object.entries(result.rowsBySite))
-        await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [site, input.label, rows]);
-      onProgress({...progress, accepted: result.accepted, rejected: result.rejected});
+      // Sites are part of what a parse keeps, so they are part of the bronze key.
+      const key = bronzeDir && input.sha256 ? await bronzeKey(input.sha256, {...input.source, site_id: input.source.site_id ?? `[${siteIds.join(",")}]`}) : null;
+      let result = key ? await loadFromBronze(conn, bronzeDir!, key, input.label) : null;
+      const reused = result !== null;
+      if (!result) {
+        result = await ingestProductionFile(conn, input.file, input.source, input.label, siteIds);
+        for (const [site, rows] of Object.entries(result.rowsBySite))
+          await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [site, input.label, rows]);
+        if (key) await saveToBronze(conn, bronzeDir!, key, input.sha256!, input.label, result);
+      }
+      onProgress({...progress, accepted: result.accepted, rejected: result.rejected, reused});
     } catch (error) {
       // A file that cannot be read at all (wrong column mapping, empty) is one reject, not a failed run.
       if (!(error instanceof SunlineError)) throw error;

@@ -27,22 +27,27 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-let cachedCodeVersion: string | undefined;
+const codeVersions = new Map<string, Promise<string>>();
 
 /**
- * The pipeline's code version: a hash of every source file under pipeline/. Any code change then
- * invalidates cached snapshots, committed or not, which a git commit id would miss during development.
+ * The pipeline's code version: a hash of every source file under pipeline/ (or one stage's folder
+ * of it). Any code change then invalidates what was cached from it, committed or not, which a git
+ * commit id would miss during development.
  */
-export async function codeVersion(): Promise<string> {
-  if (cachedCodeVersion) return cachedCodeVersion;
-  const root = fileURLToPath(new URL("..", import.meta.url));
+export function codeVersion(stage = ""): Promise<string> {
+  let version = codeVersions.get(stage);
+  if (!version) codeVersions.set(stage, (version = hashSources(fileURLToPath(new URL(`../${stage}`, import.meta.url)))));
+  return version;
+}
+
+async function hashSources(root: string): Promise<string> {
   const files = (await listFiles(root)).filter((f) => f.endsWith(".ts")).sort();
   const hash = createHash("sha256");
   for (const file of files) {
     hash.update(relative(root, file));
     hash.update(await readFile(file));
   }
-  return (cachedCodeVersion = hash.digest("hex").slice(0, 16));
+  return hash.digest("hex").slice(0, 16);
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -1,0 +1,69 @@
+import {existsSync} from "node:fs";
+import {cp, mkdir, readdir, readFile, writeFile} from "node:fs/promises";
+import {join} from "node:path";
+import {describe, expect, it} from "vitest";
+import {runPipeline} from "../../../pipeline/run.ts";
+import {fixturesDir, readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
+
+describe("bronze", () => {
+  it("parses a file once: a new file adds its own parts, unchanged files come from bronze, results equal a fresh run", async () => {
+    await withTempDir(async (dir) => {
+      const project = join(dir, "project");
+      await mkdir(project);
+      const day1 = await readFile(join(fixturesDir, "tiny", "site-a.csv"), "utf8");
+      await writeFile(join(project, "2025-06-10.csv"), day1);
+      const config = tinyConfig(
+        {production: [{path: "*.csv", site_id: "site-a", timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "ac_power_w", unit: "W"}}]},
+        project
+      );
+      const dataDir = join(dir, "data");
+      const logs: string[] = [];
+      await runPipeline({config, dataDir, log: (m) => logs.push(m)});
+      expect(logs.filter((l) => l.includes("from bronze"))).toEqual([]);
+
+      // The next day's export arrives.
+      await writeFile(join(project, "2025-06-11.csv"), day1.replaceAll("2025-06-10", "2025-06-11"));
+      logs.length = 0;
+      const second = await runPipeline({config, dataDir, log: (m) => logs.push(m)});
+      expect(logs.filter((l) => l.startsWith("ingest:"))).toEqual([
+        "ingest: 2025-06-10.csv: 97 rows, 2 rejected (unchanged, from bronze)",
+        "ingest: 2025-06-11.csv: 97 rows, 2 rejected"
+      ]);
+      const parts = await readdir(join(dataDir, "bronze", "production", "site_id=site-a"));
+      expect(parts).toHaveLength(2);
+
+      const fresh = await runPipeline({config, dataDir: join(dir, "fresh"), log: () => {}});
+      for (const table of ["production_hourly", "rejects", "data_quality"]) {
+        const a = await readParquet(join(second.snapshotDir, `${table}.parquet`));
+        const b = await readParquet(join(fresh.snapshotDir, `${table}.parquet`));
+        expect(a, table).toEqual(b);
+      }
+      const lineage = await readParquet<{source_file: string; line: number}>(
+        join(dataDir, "bronze", "production", "site_id=site-a", parts[0]),
+        "source_file, min(line) AS line",
+        "true GROUP BY source_file"
+      );
+      expect(lineage).toHaveLength(1);
+      expect(existsSync(join(dataDir, "bronze", "files"))).toBe(true);
+    });
+  });
+
+  it("re-parses a file whose column mapping changed", async () => {
+    await withTempDir(async (dir) => {
+      const project = join(dir, "project");
+      await cp(join(fixturesDir, "tiny"), project, {recursive: true});
+      const dataDir = join(dir, "data");
+      const logs: string[] = [];
+      await runPipeline({config: tinyConfig({}, project), dataDir, log: () => {}});
+      await runPipeline({
+        config: tinyConfig(
+          {production: [{path: "site-a.csv", site_id: "site-a", timestamp: {column: "timestamp", timezone: "UTC"}, value: {column: "ac_power_w", unit: "W"}}]},
+          project
+        ),
+        dataDir,
+        log: (m) => logs.push(m)
+      });
+      expect(logs.some((l) => l.includes("from bronze"))).toBe(false);
+    });
+  });
+});
