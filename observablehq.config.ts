@@ -4,7 +4,9 @@ export default {
   root: "src",
   pages: [
     {name: "Fleet overview", path: "/"},
-    {name: "About the data", path: "/about-data"}
+    {name: "Data quality", path: "/data-quality"},
+    {name: "About the data", path: "/about-data"},
+    {name: "Import a file", path: "/import"}
   ],
   // System fonts: the default theme links Google Fonts, an outside request an offline host can't make.
   globalStylesheets: [],

@@ -19,7 +19,9 @@ if (missing) console.warn(`skipping the page tests: ${missing}`);
 /** What each page must show: cards (by data-testid) that must contain a chart or a table. */
 const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
   "/": {charts: ["daily-chart", "hourly-chart"], tables: []},
-  "/about-data": {charts: ["coverage-heatmap", "site-hourly"], tables: ["quality-checks", "rejects"]}
+  "/data-quality": {charts: ["coverage-heatmap", "quality-timeline", "rejects-chart"], tables: ["quality-summary", "stuck-runs", "rejects-table"]},
+  "/about-data": {charts: ["site-hourly"], tables: ["quality-checks", "rejects"]},
+  "/import": {charts: ["import-chart"], tables: ["import-preview", "import-quality"]}
 };
 
 describe.skipIf(missing !== null)("built site in Chromium", () => {
