@@ -3,6 +3,9 @@
 import type {DuckDBConnection} from "@duckdb/node-api";
 import type {SiteConfig, SunlineConfig} from "../config.ts";
 
+/** Lines per source used to find its sampling interval. */
+const INTERVAL_SAMPLE_LINES = 50_000;
+
 export async function buildProductionHourly(conn: DuckDBConnection, sites: readonly SiteConfig[], clean: SunlineConfig["clean"]): Promise<void> {
   await conn.run("CREATE OR REPLACE TEMP TABLE site_caps (site_id VARCHAR, capacity_kw DOUBLE)");
   for (const site of sites) await conn.run("INSERT INTO site_caps VALUES ($id, $cap)", {id: site.id, cap: site.capacity_kw});
@@ -10,11 +13,14 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
   await conn.run(`
     CREATE OR REPLACE TABLE clean_counts (site_id VARCHAR, "check" VARCHAR, value DOUBLE, detail VARCHAR);
 
-    -- Sampling interval per site and source: the most common step between successive stamps.
+    -- Sampling interval per site and source: the most common step between successive stamps,
+    -- taken over each source's first ${INTERVAL_SAMPLE_LINES} lines so that big files need no full sort here.
     CREATE OR REPLACE TEMP TABLE intervals AS
     SELECT site_id, source, mode(step_min) AS interval_min FROM (
       SELECT site_id, source, date_diff('second', lag(ts) OVER (PARTITION BY site_id, source ORDER BY ts), ts) / 60.0 AS step_min
-      FROM samples) WHERE step_min > 0 GROUP BY ALL;
+      FROM (SELECT s.* FROM samples s JOIN (SELECT site_id, source, min(line) AS first_line FROM samples GROUP BY ALL) f USING (site_id, source)
+            WHERE s.line < f.first_line + ${INTERVAL_SAMPLE_LINES}))
+    WHERE step_min > 0 GROUP BY ALL;
 
     -- Cumulative counters become interval energy: the rise since the previous reading; a drop is a
     -- reset (daily-yield registers restart at midnight), after which the reading itself is the energy.
@@ -41,32 +47,37 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
     -- A counter's first reading has nothing to difference against.
     WHERE NOT (s.kind = 'counter' AND c.step_kwh IS NULL);
 
-    -- Same site and instant twice: the first row in file order wins; exact repeats and conflicting
-    -- values are counted apart because the second means the logger disagrees with itself.
-    CREATE OR REPLACE TEMP TABLE ranked AS
-    SELECT *, row_number() OVER (PARTITION BY site_id, ts ORDER BY source, line) AS k,
-           first_value(power_kw) OVER (PARTITION BY site_id, ts ORDER BY source, line) AS first_kw
-    FROM samples_kw;
-    INSERT INTO clean_counts SELECT site_id, 'duplicate_rows', count(*) FILTER (WHERE k > 1 AND power_kw = first_kw), NULL FROM ranked GROUP BY site_id;
-    INSERT INTO clean_counts SELECT site_id, 'conflicting_duplicates', count(*) FILTER (WHERE k > 1 AND power_kw <> first_kw), NULL FROM ranked GROUP BY site_id;
+    -- One ordered pass per site gives everything that needs neighbours: duplicates (same instant as
+    -- the row before; with ties broken by file and line, the first row in file order wins) and
+    -- repeated values for stuck-logger runs. Exact repeats and conflicting values are counted apart,
+    -- because the second means the logger disagrees with itself.
+    CREATE OR REPLACE TEMP TABLE ordered AS
+    SELECT site_id, ts, interval_min, power_kw,
+      ts = lag(ts) OVER w AS dup,
+      power_kw = lag(power_kw) OVER w AS same_as_prev,
+      lag(ts) OVER w AS prev_ts,
+      row_number() OVER w AS rn
+    FROM samples_kw WINDOW w AS (PARTITION BY site_id ORDER BY ts, source, line);
+    INSERT INTO clean_counts SELECT site_id, 'duplicate_rows', count(*) FILTER (WHERE dup AND same_as_prev), NULL FROM ordered GROUP BY site_id;
+    INSERT INTO clean_counts SELECT site_id, 'conflicting_duplicates', count(*) FILTER (WHERE dup AND NOT same_as_prev), NULL FROM ordered GROUP BY site_id;
 
     CREATE OR REPLACE TEMP TABLE flagged AS
-    SELECT r.site_id, r.ts, r.interval_min, r.power_kw AS raw_kw,
-      r.power_kw < 0 AS negative,
-      r.power_kw > ${clean.max_capacity_factor} * c.capacity_kw AS outlier,
-      greatest(r.power_kw, 0) AS power_kw
-    FROM ranked r JOIN site_caps c USING (site_id) WHERE k = 1;
+    SELECT o.site_id, o.ts, o.interval_min, o.power_kw AS raw_kw,
+      o.power_kw < 0 AS negative,
+      o.power_kw > ${clean.max_capacity_factor} * c.capacity_kw AS outlier,
+      greatest(o.power_kw, 0) AS power_kw
+    FROM ordered o JOIN site_caps c USING (site_id) WHERE NOT coalesce(o.dup, false);
     INSERT INTO clean_counts SELECT site_id, 'negative_values_zeroed', count(*) FILTER (WHERE negative), NULL FROM flagged GROUP BY site_id;
     INSERT INTO clean_counts SELECT site_id, 'outlier_samples', count(*) FILTER (WHERE outlier),
       'samples above ${clean.max_capacity_factor} x capacity, left out of hourly sums' FROM flagged GROUP BY site_id;
 
-    -- Stuck logger: the same non-zero value repeated (gaps-and-islands over successive samples).
+    -- Stuck logger: the same non-zero value repeated. Only the repeats are grouped (row number minus
+    -- rank among repeats is constant along a run), so this sorts a handful of rows, not all of them.
     CREATE OR REPLACE TEMP TABLE runs AS
-    SELECT site_id, grp, count(*) AS n, min(ts) AS start_ts, max(ts) AS end_ts, any_value(raw_kw) AS kw FROM (
-      SELECT site_id, ts, raw_kw,
-        sum(CASE WHEN raw_kw = prev THEN 0 ELSE 1 END) OVER (PARTITION BY site_id ORDER BY ts) AS grp
-      FROM (SELECT site_id, ts, raw_kw, lag(raw_kw) OVER (PARTITION BY site_id ORDER BY ts) AS prev FROM flagged))
-    WHERE raw_kw > 0 GROUP BY site_id, grp HAVING count(*) >= ${clean.stuck_min_samples};
+    SELECT site_id, count(*) + 1 AS n, min(prev_ts) AS start_ts, max(ts) AS end_ts, any_value(power_kw) AS kw
+    FROM (SELECT *, rn - row_number() OVER (PARTITION BY site_id ORDER BY rn) AS grp
+          FROM ordered WHERE same_as_prev AND NOT dup AND power_kw > 0)
+    GROUP BY site_id, grp HAVING count(*) + 1 >= ${clean.stuck_min_samples};
     INSERT INTO clean_counts SELECT s.site_id, 'stuck_runs', count(r.n), coalesce(sum(r.n), 0) || ' samples in runs of >= ${clean.stuck_min_samples} identical non-zero values'
       FROM site_caps s LEFT JOIN runs r USING (site_id) GROUP BY s.site_id;
 

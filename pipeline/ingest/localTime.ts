@@ -2,35 +2,49 @@
 // - a wall-clock time that happens twice (clocks go back) is the earlier instant the first time it
 //   appears in the file and the later instant the second time;
 // - a wall-clock time that never happens (clocks jump forward) is no instant at all: a reject.
-// Each stamp's two candidate instants use the zone's offset 12 h before and 12 h after it; a
-// candidate counts only if it converts back to the same wall-clock time.
+// The zone's offsets are worked out once per distinct local hour, not per row: each hour's two
+// candidate instants use the offset 12 h before and 12 h after it, and a candidate counts only if it
+// converts back to the same wall-clock hour. (Exact for zones whose clocks change on the hour, which
+// is all of today's zones except Lord Howe Island's half-hour shift.)
+import type {DuckDBConnection} from "@duckdb/node-api";
 import {sqlString} from "../db.ts";
 
-export interface LocalTimeSql {
-  /** Columns to add over a relation holding `ts_local` (naive TIMESTAMP) and `line`. */
-  candidates: string;
-  /** The resolved UTC TIMESTAMP (NULL when the local time does not exist). */
-  resolved: string;
-  ambiguous: string;
-  nonexistent: string;
-}
-
-export function localTimeSql(zone: string): LocalTimeSql {
+/**
+ * Reads `parsed_rows` (line, ts_abs: UTC TIMESTAMP of stamps with an offset, ts_local: naive
+ * TIMESTAMP, …) and writes `typed_rows` with `ts` (UTC), `dst_repeated` and `dst_missing` added.
+ */
+export async function resolveLocalTimes(conn: DuckDBConnection, zone: string): Promise<void> {
   const z = sqlString(zone);
   const offsetAt = (instant: string) => `date_diff('second', CAST(${instant} AS TIMESTAMP), timezone(${z}, ${instant}))`;
-  const u0 = `timezone(${z}, ts_local)`;
-  const a = `ts_local - to_seconds(${offsetAt(`${u0} - INTERVAL 12 HOUR`)})`;
-  const b = `ts_local - to_seconds(${offsetAt(`${u0} + INTERVAL 12 HOUR`)})`;
-  return {
-    candidates: `${a} AS cand_a, ${b} AS cand_b,
-      timezone(${z}, CAST(cand_a AS TIMESTAMPTZ)) = ts_local AS ok_a,
-      timezone(${z}, CAST(cand_b AS TIMESTAMPTZ)) = ts_local AS ok_b`,
-    ambiguous: `(ok_a AND ok_b AND cand_a <> cand_b)`,
-    nonexistent: `(ts_local IS NOT NULL AND NOT ok_a AND NOT ok_b)`,
-    resolved: `CASE
-      WHEN ts_local IS NULL OR (NOT ok_a AND NOT ok_b) THEN NULL
-      WHEN ok_a AND ok_b AND cand_a <> cand_b THEN
-        CASE WHEN row_number() OVER (PARTITION BY ts_local ORDER BY line) = 1 THEN least(cand_a, cand_b) ELSE greatest(cand_a, cand_b) END
-      WHEN ok_a THEN cand_a ELSE cand_b END`
-  };
+  await conn.run(`
+    CREATE OR REPLACE TEMP TABLE local_hours AS
+    SELECT hour_local, off_a, off_b,
+      timezone(${z}, CAST(hour_local - to_seconds(off_a) AS TIMESTAMPTZ)) = hour_local AS ok_a,
+      timezone(${z}, CAST(hour_local - to_seconds(off_b) AS TIMESTAMPTZ)) = hour_local AS ok_b
+    FROM (
+      SELECT hour_local, ${offsetAt("u0 - INTERVAL 12 HOUR")} AS off_a, ${offsetAt("u0 + INTERVAL 12 HOUR")} AS off_b
+      FROM (SELECT hour_local, timezone(${z}, hour_local) AS u0
+            FROM (SELECT DISTINCT date_trunc('hour', ts_local) AS hour_local FROM parsed_rows WHERE ts_local IS NOT NULL)));
+
+    -- Only rows in a repeated hour need their order of appearance.
+    CREATE OR REPLACE TEMP TABLE repeated_rank AS
+    SELECT p.line, row_number() OVER (PARTITION BY p.ts_local ORDER BY p.line) AS k
+    FROM parsed_rows p JOIN local_hours h ON h.hour_local = date_trunc('hour', p.ts_local)
+    WHERE h.ok_a AND h.ok_b AND h.off_a <> h.off_b;
+
+    CREATE OR REPLACE TEMP TABLE typed_rows AS
+    SELECT p.* EXCLUDE (ts_abs, ts_local),
+      CASE WHEN p.ts_abs IS NOT NULL THEN p.ts_abs
+           WHEN p.ts_local IS NULL OR NOT (h.ok_a OR h.ok_b) THEN NULL
+           -- The larger offset is the earlier instant (daylight time, east or west, north or south).
+           WHEN h.ok_a AND h.ok_b AND h.off_a <> h.off_b
+             THEN p.ts_local - to_seconds(CASE WHEN r.k = 1 THEN greatest(h.off_a, h.off_b) ELSE least(h.off_a, h.off_b) END)
+           WHEN h.ok_a THEN p.ts_local - to_seconds(h.off_a)
+           ELSE p.ts_local - to_seconds(h.off_b) END AS ts,
+      coalesce(h.ok_a AND h.ok_b AND h.off_a <> h.off_b, false) AS dst_repeated,
+      coalesce(p.ts_local IS NOT NULL AND NOT (h.ok_a OR h.ok_b), false) AS dst_missing
+    FROM parsed_rows p
+    LEFT JOIN local_hours h ON h.hour_local = date_trunc('hour', p.ts_local)
+    LEFT JOIN repeated_rank r USING (line);
+  `);
 }

@@ -6,7 +6,7 @@ import type {ProductionSource} from "../config.ts";
 import {listValue} from "@duckdb/node-api";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
-import {localTimeSql} from "./localTime.ts";
+import {resolveLocalTimes} from "./localTime.ts";
 
 export interface FileIngestResult {
   file: string;
@@ -32,20 +32,18 @@ export async function ingestProductionFile(
   if (source.format === "parquet") await stageParquet(conn, file, source, label);
   else await stageCsv(conn, file, source, label);
 
-  const local = localTimeSql(source.timestamp.timezone);
+  // Parsed values only; the raw text stays in raw_rows and is joined back for the few rejects.
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE parsed_rows AS
-    SELECT line, raw, ts_text, v_text, field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
+    SELECT line, field_error, site, site_known, ts_abs, ts_local, value FROM (
+      SELECT line, field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
            -- An offset (or Z) right after a time of day: the stamp is absolute and the zone setting does not apply.
            regexp_matches(ts_text, '\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') AS has_offset,
            CASE WHEN has_offset THEN CAST(TRY_CAST(ts_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_abs,
            CASE WHEN NOT has_offset THEN ${naiveParse("ts_text", source)} END AS ts_local,
            TRY_CAST(v_text AS DOUBLE) AS value
-    FROM raw_rows`, {site: siteId, known: listValue([...knownSites])});
-  await conn.run(`
-    CREATE OR REPLACE TEMP TABLE typed_rows AS
-    SELECT *, coalesce(ts_abs, ${local.resolved}) AS ts, ${local.ambiguous} AS dst_repeated, ${local.nonexistent} AS dst_missing
-    FROM (SELECT *, ${local.candidates} FROM parsed_rows)`);
+      FROM raw_rows)`, {site: siteId, known: listValue([...knownSites])});
+  await resolveLocalTimes(conn, source.timestamp.timezone);
   await conn.run(
     `INSERT INTO ingest_counts SELECT site, $source, 'dst_repeated_hour_rows', count(*) FILTER (WHERE dst_repeated) FROM typed_rows WHERE site_known GROUP BY site`,
     {source: label}
@@ -53,7 +51,7 @@ export async function ingestProductionFile(
   await conn.run(
     `INSERT INTO rejects
      SELECT site_id, $source, line, reason, raw FROM (
-       SELECT CASE WHEN site_known THEN site END AS site_id, line, raw, CASE
+       SELECT CASE WHEN t.site_known THEN t.site END AS site_id, line, r.raw, CASE
          WHEN field_error IS NOT NULL THEN field_error
          WHEN site IS NULL OR site = '' THEN 'missing site'
          WHEN NOT site_known THEN 'unknown site "' || ${shown("site")} || '" (not among the sites in the config)'
@@ -63,7 +61,9 @@ export async function ingestProductionFile(
          WHEN value IS NULL THEN 'not a number: "' || ${shown("v_text")} || '"'
          WHEN NOT isfinite(value) THEN 'not a finite number: "' || ${shown("v_text")} || '"'
        END AS reason
-       FROM typed_rows) WHERE reason IS NOT NULL`,
+       FROM (SELECT * FROM typed_rows
+             WHERE field_error IS NOT NULL OR NOT site_known OR ts IS NULL OR value IS NULL OR NOT isfinite(value)) t
+       JOIN (SELECT line, raw, ts_text, v_text FROM raw_rows) r USING (line)) WHERE reason IS NOT NULL`,
     {source: label, zone: source.timestamp.timezone}
   );
   const kind = source.value.unit.endsWith("h") ? (source.value.kind === "counter" ? "counter" : "energy") : "power";
@@ -96,11 +96,9 @@ async function stageCsv(conn: DuckDBConnection, file: string, source: Production
 
   // Comment lines (and blank lines) carry no data; lines above the header are an export's preamble.
   const comment = source.comment ?? "";
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE content_lines AS SELECT line, raw FROM raw_lines
-     WHERE raw IS NOT NULL AND trim(raw) <> '' AND NOT ($comment <> '' AND starts_with(ltrim(raw), $comment))`,
-    {comment}
-  );
+  const isComment = comment ? `starts_with(ltrim(raw), ${sqlString(comment)})` : "false";
+  // A view, not a copy: the lines are read once into raw_lines and only filtered here.
+  await conn.run(`CREATE OR REPLACE TEMP VIEW content_lines AS SELECT line, raw FROM raw_lines WHERE raw IS NOT NULL AND trim(raw) <> '' AND NOT ${isComment}`);
   const candidates = await queryRows<{line: number; raw: string}>(conn, "SELECT line, raw FROM content_lines ORDER BY line LIMIT 50");
   if (candidates.length === 0) throw new SunlineError(messages.emptyFile(basename(label)));
   const header = findHeader(candidates, source);
@@ -125,10 +123,15 @@ async function stageCsv(conn: DuckDBConnection, file: string, source: Production
      FROM (SELECT line, raw, string_split(raw, $delim) AS f FROM content_lines WHERE line > $headerLine)`,
     {ti: ti + 1, vi: vi + 1, header: header.raw, n: names.length, delim: delimiter, headerLine: header.line}
   );
-  // Lines without data are counted so that a file's line arithmetic adds up.
-  await count("blank_lines", "SELECT count(*) FROM raw_lines WHERE raw IS NULL OR trim(raw) = ''");
-  await count("comment_lines", "SELECT count(*) FROM raw_lines WHERE raw IS NOT NULL AND trim(raw) <> '' AND line NOT IN (SELECT line FROM content_lines)");
-  await count("preamble_lines", `SELECT count(*) FROM content_lines WHERE line < ${header.line}`);
+  // Lines without data are counted (in one pass) so that a file's line arithmetic adds up.
+  await conn.run(
+    `INSERT INTO ingest_counts
+     SELECT $site, $source, unnest(['blank_lines', 'comment_lines', 'preamble_lines']), unnest([blank, comment, preamble]) FROM (
+       SELECT count(*) FILTER (WHERE blank) AS blank, count(*) FILTER (WHERE NOT blank AND is_comment) AS comment,
+              count(*) FILTER (WHERE NOT blank AND NOT is_comment AND line < $header) AS preamble
+       FROM (SELECT line, raw IS NULL OR trim(raw) = '' AS blank, coalesce(${isComment}, false) AS is_comment FROM raw_lines))`,
+    {site: source.site_id ?? "", source: label, header: header.line}
+  );
 }
 
 /** Every physical line, verbatim, with its number: no quoting rules, so nothing is lost before it is counted. */
