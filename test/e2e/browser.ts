@@ -1,6 +1,6 @@
 // Headless Debian Chromium through playwright-core, with the flags this machine needs offline.
 import {existsSync} from "node:fs";
-import {chromium, type Browser} from "playwright-core";
+import {chromium, type Browser, type Page} from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.SUNLINE_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -23,4 +23,19 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync"
     ]
   });
+}
+
+/** Console errors, uncaught exceptions, failed requests and any request that leaves loopback. */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
+  });
+  return problems;
 }

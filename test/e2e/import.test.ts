@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {projectRoot} from "../../scripts/framework.ts";
 import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
 import * as importer from "../../src/components/importer.js";
-import {chromiumMissingReason, launchChromium} from "./browser.ts";
+import {chromiumMissingReason, launchChromium, watchPage} from "./browser.ts";
 
 const dist = join(projectRoot, "dist");
 const shots = join(projectRoot, "test-results", "e2e");
@@ -121,18 +121,3 @@ describe.skipIf(missing !== null)("Import page in Chromium", () => {
     await page.close();
   });
 });
-
-/** Console errors, uncaught exceptions, failed requests and any request that leaves loopback (as in site.test.ts). */
-function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on("request", (req) => {
-    const url = new URL(req.url());
-    if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
-  });
-  return problems;
-}

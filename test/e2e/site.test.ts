@@ -4,12 +4,12 @@ import {spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
 import {mkdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
-import type {Browser, Page} from "playwright-core";
+import type {Browser} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import frameworkConfig from "../../observablehq.config.ts";
 import {projectRoot} from "../../scripts/framework.ts";
 import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
-import {chromiumMissingReason, launchChromium} from "./browser.ts";
+import {chromiumMissingReason, launchChromium, watchPage} from "./browser.ts";
 
 const dist = join(projectRoot, "dist");
 const shots = join(projectRoot, "test-results", "e2e");
@@ -84,20 +84,6 @@ describe.skipIf(missing !== null)("built site in Chromium", () => {
   });
 });
 
-/** Console errors, uncaught exceptions, failed requests and any request that leaves loopback. */
-function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
-  page.on("request", (req) => {
-    const url = new URL(req.url());
-    if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
-  });
-  return problems;
-}
 
 /** Framework content-hashes file names: dist/_file/data/manifest.<hash>.json. */
 async function manifestName(): Promise<string> {
