@@ -43,6 +43,8 @@ export const productionSourceSchema = z.object({
   delimiter: z.union([z.literal("auto"), z.string().length(1)]).default("auto"),
   /** Text encoding; "auto" reads UTF-8 and falls back to Latin-1 (counted) when the file is not UTF-8. */
   encoding: z.enum(["auto", "utf-8", "latin-1"]).default("auto"),
+  /** Whether the file has a header line; without one, columns are named by 1-based position. */
+  header: z.boolean().default(true),
   /** Lines starting with this are comments; "" for none. */
   comment: z.string().default("#"),
   /** Decimal mark of the values; "auto" accepts a decimal comma when the delimiter is not a comma. */
@@ -118,6 +120,10 @@ export const configSchema = z
     config.production.forEach((source, i) => {
       if (source.site_id === undefined && source.site_column === undefined)
         ctx.addIssue({code: "custom", path: ["production", i], message: messages.sourceNeedsSiteConfig(`production[${i}]`), params: PREFORMATTED});
+      if (!source.header)
+        for (const [field, ref] of [["timestamp.column", source.timestamp.column], ["value.column", source.value.column], ["site_column", source.site_column], ["timestamp.time_column", source.timestamp.time_column]] as const)
+          if (typeof ref === "string")
+            ctx.addIssue({code: "custom", path: ["production", i], message: messages.headerlessNeedsPositions(`production[${i}].${field}`, ref), params: PREFORMATTED});
       if (source.value.kind === "counter" && !source.value.unit.endsWith("h"))
         ctx.addIssue({code: "custom", path: ["production", i, "value", "kind"], message: messages.counterNeedsEnergy(`production[${i}].value`, source.value.unit), params: PREFORMATTED});
       if (source.site_id !== undefined && !seen.has(source.site_id) && !config.demo)

@@ -19,6 +19,8 @@ export const messages = {
     `${file}: column "${column}" not found in the header (columns: ${available.map((c, i) => c || `#${i + 1} (unnamed)`).join(", ")}); fix the column mapping in the config`,
   emptyFile: (file: string) => `${file}: the file has no lines with content (empty, or only blank and comment lines)`,
   sourceNeedsSiteConfig: (field: string) => `${field}: set site_id (one site per file) or site_column (a column naming each row's site)`,
+  headerlessNeedsPositions: (field: string, name: string) =>
+    `${field}: the source has header: false, so columns are named by position (1, 2, …); got "${name}"`,
   counterNeedsEnergy: (field: string, unit: string) => `${field}.kind: "counter" needs an energy unit (Wh or kWh); got unit "${unit}"`,
   sourceNeedsSite: (file: string) =>
     `${file}: the source has no site_id and the file has no site column; set site_id on the source`,

@@ -28,7 +28,7 @@ export async function ingestProductionFile(
 ): Promise<FileIngestResult> {
   const siteId = source.site_id ?? null;
   if (!siteId && source.site_column === undefined) throw new SunlineError(messages.sourceNeedsSite(label));
-  await conn.run("DROP TABLE IF EXISTS raw_rows");
+  await conn.run("DROP VIEW IF EXISTS raw_rows");
   if (source.format === "parquet") await stageParquet(conn, file, source, label);
   else await stageCsv(conn, file, source, label);
 
@@ -101,27 +101,29 @@ async function stageCsv(conn: DuckDBConnection, file: string, source: Production
   await conn.run(`CREATE OR REPLACE TEMP VIEW content_lines AS SELECT line, raw FROM raw_lines WHERE raw IS NOT NULL AND trim(raw) <> '' AND NOT ${isComment}`);
   const candidates = await queryRows<{line: number; raw: string}>(conn, "SELECT line, raw FROM content_lines ORDER BY line LIMIT 50");
   if (candidates.length === 0) throw new SunlineError(messages.emptyFile(basename(label)));
-  const header = findHeader(candidates, source);
-  const delimiter = source.delimiter === "auto" ? sniffDelimiter(header.raw) : source.delimiter;
-  const names = splitHeader(header.raw, delimiter);
+  // Without a header, data starts at the first content line and columns are positions.
+  const header = source.header ? findHeader(candidates, source) : {line: candidates[0].line - 1, raw: ""};
+  const delimiter = source.delimiter === "auto" ? sniffDelimiter(header.raw || candidates[0].raw) : source.delimiter;
+  const names = source.header ? splitHeader(header.raw, delimiter) : splitHeader(candidates[0].raw, delimiter).map(() => "");
   const ti = columnIndex(names, source.timestamp.column, label);
   const vi = columnIndex(names, source.value.column, label);
   const hi = source.timestamp.time_column === undefined ? null : columnIndex(names, source.timestamp.time_column, label);
   const si = source.site_column === undefined ? null : columnIndex(names, source.site_column, label);
   // Decimal commas: always when configured; in "auto" only for values that hold a comma and
   // cannot be a field separator (the delimiter is not a comma).
-  const value = unquote("f[$vi]");
+  const value = unquote(`f[${vi + 1}]`);
   const decimalComma = source.decimal === "," ? "true" : source.decimal === "auto" && delimiter !== "," ? `contains(${value}, ',')` : "false";
+  // A view, not a table: the split runs while parsed_rows is built, so no copy of the text is kept.
+  const ts = unquote(`f[${ti + 1}]`);
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE raw_rows AS
+    `CREATE OR REPLACE TEMP VIEW raw_rows AS
      SELECT line, raw,
-       ${hi === null ? unquote("f[$ti]") : `${unquote("f[$ti]")} || ' ' || ${unquote(`f[${hi + 1}]`)}`} AS ts_text,
+       ${hi === null ? ts : `${ts} || ' ' || ${unquote(`f[${hi + 1}]`)}`} AS ts_text,
        ${si === null ? "NULL::VARCHAR" : unquote(`f[${si + 1}]`)} AS s_text,
        CASE WHEN ${decimalComma} THEN replace(replace(${value}, '.', ''), ',', '.') ELSE ${value} END AS v_text,
-       CASE WHEN raw = $header THEN 'repeated header line'
-            WHEN len(f) <> $n THEN 'expected ' || $n || ' fields, found ' || len(f) END AS field_error
-     FROM (SELECT line, raw, string_split(raw, $delim) AS f FROM content_lines WHERE line > $headerLine)`,
-    {ti: ti + 1, vi: vi + 1, header: header.raw, n: names.length, delim: delimiter, headerLine: header.line}
+       CASE WHEN raw = ${sqlString(header.raw)} THEN 'repeated header line'
+            WHEN len(f) <> ${names.length} THEN 'expected ${names.length} fields, found ' || len(f) END AS field_error
+     FROM (SELECT line, raw, string_split(raw, ${sqlString(delimiter)}) AS f FROM content_lines WHERE line > ${header.line})`
   );
   // Lines without data are counted (in one pass) so that a file's line arithmetic adds up.
   await conn.run(
@@ -192,7 +194,7 @@ async function stageParquet(conn: DuckDBConnection, file: string, source: Produc
   const col = (ref: string | number) => `CAST(${sqlIdent(columns[columnIndex(columns, ref, label)])} AS VARCHAR)`;
   const time = source.timestamp.time_column;
   await conn.run(`
-    CREATE OR REPLACE TEMP TABLE raw_rows AS
+    CREATE OR REPLACE TEMP VIEW raw_rows AS
     SELECT file_row_number + 1 AS line, to_json(t)::VARCHAR AS raw,
            ${time === undefined ? col(source.timestamp.column) : `${col(source.timestamp.column)} || ' ' || ${col(time)}`} AS ts_text,
            ${source.site_column === undefined ? "NULL::VARCHAR" : col(source.site_column)} AS s_text,

@@ -55,3 +55,18 @@ describe("ingestProductionFile: column mapping", () => {
     ]);
   });
 });
+
+describe("ingestProductionFile: files without a header", () => {
+  it("reads columns by position from the first line on", async () => {
+    const {samples, rejects} = await ingestCsv(["2025-01-01 10:00:00;3,5;ok", "2025-01-01 10:15:00;4;ok", "# note", "2025-01-01 10:30:00;x;ok"].join("\n"), {
+      header: false,
+      timestamp: {column: 1},
+      value: {column: 2, unit: "kW"}
+    });
+    expect(samples.map((s) => [s.line, s.value])).toEqual([
+      [1, 3.5],
+      [2, 4]
+    ]);
+    expect(rejects.map((r) => [r.line, r.reason])).toEqual([[4, 'not a number: "x"']]);
+  });
+});
