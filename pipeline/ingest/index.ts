@@ -16,6 +16,7 @@ export interface IngestProgress {
   accepted?: number;
   /** True when the file came from bronze rather than a parse. */
   reused?: boolean;
+  path?: "fast" | "exact";
   rejected?: number;
   error?: string;
 }
@@ -47,7 +48,7 @@ export async function ingestAll(
           await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [site, input.label, rows]);
         if (key) await saveToBronze(conn, bronzeDir!, key, input.sha256!, input.label, result);
       }
-      onProgress({...progress, accepted: result.accepted, rejected: result.rejected, reused});
+      onProgress({...progress, accepted: result.accepted, rejected: result.rejected, reused, path: result.path});
     } catch (error) {
       // A file that cannot be read at all (wrong column mapping, empty) is one reject, not a failed run.
       if (!(error instanceof SunlineError)) throw error;

@@ -6,6 +6,7 @@ import type {ProductionSource} from "../config.ts";
 import {listValue} from "@duckdb/node-api";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
+import {tryFastCsv, type CsvLayout} from "./fastCsv.ts";
 import {resolveLocalTimes} from "./localTime.ts";
 
 export interface FileIngestResult {
@@ -15,6 +16,8 @@ export interface FileIngestResult {
   rows: number;
   accepted: number;
   rejected: number;
+  /** "fast": typed parallel read of a clean file; "exact": line by line (files with anything to explain). */
+  path: "fast" | "exact";
 }
 
 /** Ingest one production file. `label` is how the file is named in rejects and messages. */
@@ -29,26 +32,29 @@ export async function ingestProductionFile(
   const siteId = source.site_id ?? null;
   if (!siteId && source.site_column === undefined) throw new SunlineError(messages.sourceNeedsSite(label));
   await conn.run("DROP VIEW IF EXISTS raw_rows");
-  if (source.format === "parquet") await stageParquet(conn, file, source, label);
-  else await stageCsv(conn, file, source, label);
-
-  // Parsed values only; the raw text stays in raw_rows and is joined back for the few rejects.
-  await conn.run(`
-    CREATE OR REPLACE TEMP TABLE parsed_rows AS
-    SELECT line, field_error, site, site_known, ts_abs, ts_local, value FROM (
-      SELECT line, field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
-           -- An offset (or Z) right after a time of day: the stamp is absolute and the zone setting does not apply.
-           regexp_matches(ts_text, '\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') AS has_offset,
-           CASE WHEN has_offset THEN CAST(TRY_CAST(ts_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_abs,
-           CASE WHEN NOT has_offset THEN ${naiveParse("ts_text", source)} END AS ts_local,
-           TRY_CAST(v_text AS DOUBLE) AS value
-      FROM raw_rows)`, {site: siteId, known: listValue([...knownSites])});
-  await resolveLocalTimes(conn, source.timestamp.timezone);
+  const layoutOf = (lines: {line: number; raw: string}[]) => csvLayout(lines, source);
+  const columnOf = (names: string[], ref: string | number) => columnIndex(names, ref, label);
+  let fast = source.format === "csv" && (await tryFastCsv(conn, file, source, label, siteId, knownSites, layoutOf, columnOf));
+  if (fast) {
+    await resolveLocalTimes(conn, source.timestamp.timezone);
+    // Rows that would be rejects need their raw text: take the exact path for this file after all.
+    const [{n}] = await queryRows<{n: number}>(conn, "SELECT count(*) AS n FROM typed_rows WHERE dst_missing OR NOT site_known OR ts IS NULL");
+    if (n > 0) {
+      await conn.run("DELETE FROM ingest_counts WHERE source = $source", {source: label});
+      fast = false;
+    }
+  }
+  if (!fast) {
+    if (source.format === "parquet") await stageParquet(conn, file, source, label);
+    else await stageCsv(conn, file, source, label);
+    await parseRawRows(conn, source, siteId, knownSites);
+    await resolveLocalTimes(conn, source.timestamp.timezone);
+  }
   await conn.run(
     `INSERT INTO ingest_counts SELECT site, $source, 'dst_repeated_hour_rows', count(*) FILTER (WHERE dst_repeated) FROM typed_rows WHERE site_known GROUP BY site`,
     {source: label}
   );
-  await conn.run(
+  if (!fast) await conn.run(
     `INSERT INTO rejects
      SELECT site_id, $source, line, reason, raw FROM (
        SELECT CASE WHEN t.site_known THEN t.site END AS site_id, line, r.raw, CASE
@@ -76,7 +82,7 @@ export async function ingestProductionFile(
   const bySite = await queryRows<{site: string; rows: number}>(conn, "SELECT site, count(*) AS rows FROM typed_rows WHERE site_known GROUP BY site");
   const [counts] = await queryRows<{rows: number; rejected: number}>(
     conn,
-    `SELECT count(*) AS rows, (SELECT count(*) FROM rejects WHERE source = $source) AS rejected FROM raw_rows`,
+    `SELECT count(*) AS rows, (SELECT count(*) FROM rejects WHERE source = $source) AS rejected FROM parsed_rows`,
     {source: label}
   );
   return {
@@ -84,8 +90,33 @@ export async function ingestProductionFile(
     rowsBySite: Object.fromEntries(bySite.map((r) => [r.site, r.rows])),
     rows: counts.rows,
     accepted: counts.rows - counts.rejected,
-    rejected: counts.rejected
+    rejected: counts.rejected,
+    path: fast ? "fast" : "exact"
   };
+}
+
+/** The exact path's parse: raw_rows (text) → parsed_rows (typed). */
+async function parseRawRows(conn: DuckDBConnection, source: ProductionSource, siteId: string | null, knownSites: readonly string[]): Promise<void> {
+  // Parsed values only; the raw text stays in raw_rows and is joined back for the few rejects.
+  await conn.run(`
+    CREATE OR REPLACE TEMP TABLE parsed_rows AS
+    SELECT line, field_error, site, site_known, ts_abs, ts_local, value FROM (
+      SELECT line, field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
+           -- An offset (or Z) right after a time of day: the stamp is absolute and the zone setting does not apply.
+           regexp_matches(ts_text, '\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') AS has_offset,
+           CASE WHEN has_offset THEN CAST(TRY_CAST(ts_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_abs,
+           CASE WHEN NOT has_offset THEN ${naiveParse("ts_text", source)} END AS ts_local,
+           TRY_CAST(v_text AS DOUBLE) AS value
+      FROM raw_rows)`, {site: siteId, known: listValue([...knownSites])});
+}
+
+/** Header line, delimiter and column names from a file's first content lines. */
+function csvLayout(candidates: {line: number; raw: string}[], source: ProductionSource): CsvLayout {
+  // Without a header, data starts at the first content line and columns are positions.
+  const header = source.header ? findHeader(candidates, source) : {line: candidates[0].line - 1, raw: ""};
+  const delimiter = source.delimiter === "auto" ? sniffDelimiter(header.raw || candidates[0].raw) : source.delimiter;
+  const names = source.header ? splitHeader(header.raw, delimiter) : splitHeader(candidates[0].raw, delimiter).map(() => "");
+  return {header, delimiter, names};
 }
 
 async function stageCsv(conn: DuckDBConnection, file: string, source: ProductionSource, label: string): Promise<void> {
@@ -101,10 +132,7 @@ async function stageCsv(conn: DuckDBConnection, file: string, source: Production
   await conn.run(`CREATE OR REPLACE TEMP VIEW content_lines AS SELECT line, raw FROM raw_lines WHERE raw IS NOT NULL AND trim(raw) <> '' AND NOT ${isComment}`);
   const candidates = await queryRows<{line: number; raw: string}>(conn, "SELECT line, raw FROM content_lines ORDER BY line LIMIT 50");
   if (candidates.length === 0) throw new SunlineError(messages.emptyFile(basename(label)));
-  // Without a header, data starts at the first content line and columns are positions.
-  const header = source.header ? findHeader(candidates, source) : {line: candidates[0].line - 1, raw: ""};
-  const delimiter = source.delimiter === "auto" ? sniffDelimiter(header.raw || candidates[0].raw) : source.delimiter;
-  const names = source.header ? splitHeader(header.raw, delimiter) : splitHeader(candidates[0].raw, delimiter).map(() => "");
+  const {header, delimiter, names} = csvLayout(candidates, source);
   const ti = columnIndex(names, source.timestamp.column, label);
   const vi = columnIndex(names, source.value.column, label);
   const hi = source.timestamp.time_column === undefined ? null : columnIndex(names, source.timestamp.time_column, label);

@@ -12,6 +12,7 @@ export interface IngestOutcome {
   rejects: {line: number | null; reason: string; raw: string | null}[];
   counts: Record<string, number>;
   error: string | null;
+  path: "fast" | "exact" | null;
 }
 
 /** `input` is CSV text, or `{fixture: path}` to copy a file byte for byte. */
@@ -24,8 +25,9 @@ export async function ingestCsv(input: string | {fixture: string}, source: Recor
       await createIngestTables(conn);
       const parsed = productionSourceSchema.parse({path: file, site_id: "s", ...source});
       let error: string | null = null;
+      let path: IngestOutcome["path"] = null;
       try {
-        await ingestProductionFile(conn, file, parsed, "in.csv", knownSites);
+        path = (await ingestProductionFile(conn, file, parsed, "in.csv", knownSites)).path;
       } catch (e) {
         error = (e as Error).message;
       }
@@ -37,7 +39,7 @@ export async function ingestCsv(input: string | {fixture: string}, source: Recor
       const counts = Object.fromEntries(
         (await queryRows<{check: string; value: number}>(conn, `SELECT "check", sum(value) AS value FROM ingest_counts GROUP BY 1`)).map((r) => [r.check, r.value])
       );
-      return {samples, rejects, counts, error};
+      return {samples, rejects, counts, error, path};
     });
   });
 }
