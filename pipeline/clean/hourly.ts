@@ -35,7 +35,7 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
       'cumulative energy readings that dropped: taken as a counter reset' FROM counter_steps GROUP BY site_id;
 
     -- Interval start, power in kW. Period-ending stamps move back one interval.
-    CREATE OR REPLACE TEMP TABLE samples_kw AS
+    CREATE OR REPLACE TEMP VIEW samples_kw AS
     SELECT s.site_id, s.source, s.line, s.value,
       CASE WHEN s.stamp = 'end' THEN s.ts - to_minutes(CAST(i.interval_min AS BIGINT)) ELSE s.ts END AS ts,
       i.interval_min,
@@ -61,7 +61,7 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
     INSERT INTO clean_counts SELECT site_id, 'duplicate_rows', count(*) FILTER (WHERE dup AND same_as_prev), NULL FROM ordered GROUP BY site_id;
     INSERT INTO clean_counts SELECT site_id, 'conflicting_duplicates', count(*) FILTER (WHERE dup AND NOT same_as_prev), NULL FROM ordered GROUP BY site_id;
 
-    CREATE OR REPLACE TEMP TABLE flagged AS
+    CREATE OR REPLACE TEMP VIEW flagged AS
     SELECT o.site_id, o.ts, o.interval_min, o.power_kw AS raw_kw,
       o.power_kw < 0 AS negative,
       o.power_kw > ${clean.max_capacity_factor} * c.capacity_kw AS outlier,

@@ -85,6 +85,8 @@ export async function ingestProductionFile(
     `SELECT count(*) AS rows, (SELECT count(*) FROM rejects WHERE source = $source) AS rejected FROM parsed_rows`,
     {source: label}
   );
+  // The per-file working tables hold a row per input line: free them before the next file or clean.
+  await conn.run("DROP TABLE IF EXISTS typed_rows; DROP TABLE IF EXISTS parsed_rows; DROP TABLE IF EXISTS repeated_rank; DROP VIEW IF EXISTS raw_rows; DROP VIEW IF EXISTS content_lines; DROP TABLE IF EXISTS raw_lines");
   return {
     file: label,
     rowsBySite: Object.fromEntries(bySite.map((r) => [r.site, r.rows])),
