@@ -4,7 +4,6 @@
 // are exact), no empty or non-finite value. Anything else returns false and the caller takes the
 // exact line-by-line path, which explains every bad line.
 import type {DuckDBConnection} from "@duckdb/node-api";
-import {listValue} from "@duckdb/node-api";
 import {createReadStream} from "node:fs";
 import type {ProductionSource} from "../config.ts";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
@@ -96,15 +95,15 @@ export async function tryFastCsv(
     await conn.run("DROP TABLE fast_rows");
     return false;
   }
+  // A view over the typed read, not another copy of every row.
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE parsed_rows AS
-     SELECT ${header.line} + k AS line, NULL::VARCHAR AS field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
+    `CREATE OR REPLACE TEMP VIEW parsed_rows AS
+     SELECT ${header.line} + k AS line, NULL::VARCHAR AS field_error, coalesce(s_text, ${siteId === null ? "NULL" : sqlString(siteId)}) AS site,
+       list_contains(${knownList(knownSites)}, site) AS site_known,
        ${withOffset ? "CAST(ts_typed AS TIMESTAMP)" : "NULL::TIMESTAMP"} AS ts_abs,
        ${withOffset ? "NULL::TIMESTAMP" : "ts_typed"} AS ts_local, value
-     FROM fast_rows`,
-    {site: siteId, known: listValue([...knownSites])}
+     FROM fast_rows`
   );
-  await conn.run("DROP TABLE fast_rows");
   // Lines above the header (the data part has none of these, or the path would not stand).
   const above = head.filter((l) => l.line < header.line);
   const blank = above.filter((l) => isBlank(l.raw)).length + trailingBlank;
@@ -114,6 +113,11 @@ export async function tryFastCsv(
     {site: source.site_id ?? "", source: label, blank, comment, preamble: above.length - blank - comment}
   );
   return true;
+}
+
+/** A SQL list literal of site ids (views take no parameters). */
+function knownList(sites: readonly string[]): string {
+  return `[${sites.map(sqlString).join(", ")}]::VARCHAR[]`;
 }
 
 /**

@@ -31,7 +31,7 @@ export async function ingestProductionFile(
 ): Promise<FileIngestResult> {
   const siteId = source.site_id ?? null;
   if (!siteId && source.site_column === undefined) throw new SunlineError(messages.sourceNeedsSite(label));
-  await conn.run("DROP VIEW IF EXISTS raw_rows");
+  await dropWorkingTables(conn);
   const layoutOf = (lines: {line: number; raw: string}[]) => csvLayout(lines, source);
   const columnOf = (names: string[], ref: string | number) => columnIndex(names, ref, label);
   let fast = source.format === "csv" && (await tryFastCsv(conn, file, source, label, siteId, knownSites, layoutOf, columnOf));
@@ -41,6 +41,7 @@ export async function ingestProductionFile(
     const [{n}] = await queryRows<{n: number}>(conn, "SELECT count(*) AS n FROM typed_rows WHERE dst_missing OR NOT site_known OR ts IS NULL");
     if (n > 0) {
       await conn.run("DELETE FROM ingest_counts WHERE source = $source", {source: label});
+      await dropWorkingTables(conn);
       fast = false;
     }
   }
@@ -86,7 +87,7 @@ export async function ingestProductionFile(
     {source: label}
   );
   // The per-file working tables hold a row per input line: free them before the next file or clean.
-  await conn.run("DROP TABLE IF EXISTS typed_rows; DROP TABLE IF EXISTS parsed_rows; DROP TABLE IF EXISTS repeated_rank; DROP VIEW IF EXISTS raw_rows; DROP VIEW IF EXISTS content_lines; DROP TABLE IF EXISTS raw_lines");
+  await dropWorkingTables(conn);
   return {
     file: label,
     rowsBySite: Object.fromEntries(bySite.map((r) => [r.site, r.rows])),
@@ -95,6 +96,17 @@ export async function ingestProductionFile(
     rejected: counts.rejected,
     path: fast ? "fast" : "exact"
   };
+}
+
+/** parsed_rows is a table on the exact path and a view on the fast one; either way, drop what is there. */
+async function dropWorkingTables(conn: DuckDBConnection): Promise<void> {
+  const objects = await queryRows<{name: string; kind: string}>(
+    conn,
+    `SELECT table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'VIEW' ELSE 'TABLE' END AS kind FROM information_schema.tables
+     WHERE table_name IN ('typed_rows', 'parsed_rows', 'repeated_rank', 'raw_rows', 'content_lines', 'raw_lines', 'fast_rows')`
+  );
+  // Views first: they depend on the tables.
+  for (const o of objects.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "VIEW" ? -1 : 1))) await conn.run(`DROP ${o.kind} IF EXISTS ${o.name}`);
 }
 
 /** The exact path's parse: raw_rows (text) → parsed_rows (typed). */
