@@ -104,6 +104,10 @@ export const configSchema = z
         outlier_iqr_k: z.number().positive().default(3)
       })
       .default({max_capacity_factor: 1.2, stuck_min_samples: 4, max_gap_h: 2, outlier_iqr_k: 3}),
+    /** DuckDB resources for a run: a memory limit (e.g. "2GB") bounds memory, spilling to the data dir beyond it. */
+    duckdb: z
+      .object({memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "expected a size such as \"2GB\"").optional(), threads: z.number().int().positive().optional()})
+      .default({}),
     forecast: z
       .object({resolution: z.literal("1h").default("1h"), horizon_h: z.number().int().positive().default(48)})
       .default({resolution: "1h", horizon_h: 48}),

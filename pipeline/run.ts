@@ -89,7 +89,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
             }
           });
         },
-        {tempDirectory: `${dataDir}/duckdb-tmp`}
+        {tempDirectory: `${dataDir}/duckdb-tmp`, memoryLimit: loaded.config.duckdb.memory_limit, threads: loaded.config.duckdb.threads}
       );
       const durationS = (Date.now() - started) / 1000;
       log(`pipeline: snapshot ${snapshotId} written in ${durationS.toFixed(1)} s`);

@@ -59,3 +59,10 @@ describe("loadConfig", () => {
     await expect(loadConfig("/nonexistent/sunline.config.ts")).rejects.toThrow("config file not found: /nonexistent/sunline.config.ts");
   });
 });
+
+describe("parseConfig: duckdb resources", () => {
+  it("takes a memory limit with a unit and refuses one without", () => {
+    expect(parseConfig({sites: [site], duckdb: {memory_limit: "2GB"}}).config.duckdb.memory_limit).toBe("2GB");
+    expect(() => parseConfig({sites: [site], duckdb: {memory_limit: "lots"}})).toThrow(/duckdb\.memory_limit: expected a size such as "2GB"; got "lots"/);
+  });
+});

@@ -79,3 +79,13 @@ describe("runPipeline on the tiny fixture", () => {
     });
   });
 });
+
+describe("runPipeline with DuckDB limits", () => {
+  it("runs under a configured memory limit and thread count", async () => {
+    await withTempDir(async (dataDir) => {
+      const result = await runPipeline({config: tinyConfig({duckdb: {memory_limit: "256MB", threads: 1}}), dataDir, log: quiet});
+      const [n] = await readParquet<{n: number}>(join(result.snapshotDir, "production_hourly.parquet"), "count(*) AS n");
+      expect(n.n).toBe(24);
+    });
+  });
+});
