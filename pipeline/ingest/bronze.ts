@@ -12,6 +12,7 @@ import type {ProductionSource} from "../config.ts";
 import {sqlString} from "../db.ts";
 import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import type {FileIngestResult} from "./readRows.ts";
+import {registerSource} from "./tables.ts";
 
 export interface BronzeEntry {
   key: string;
@@ -27,16 +28,17 @@ export async function bronzeKey(fileSha256: string, source: ProductionSource): P
 }
 
 /** Load a file's bronze parts into the run tables under its current label; null when not stored yet. */
-export async function loadFromBronze(conn: DuckDBConnection, dir: string, key: string, label: string): Promise<FileIngestResult | null> {
+export async function loadFromBronze(conn: DuckDBConnection, dir: string, key: string, label: string, source: ProductionSource): Promise<FileIngestResult | null> {
   const marker = join(dir, "files", `${key}.json`);
   if (!existsSync(marker)) return null;
   const entry = JSON.parse(await readFile(marker, "utf8")) as BronzeEntry;
   const parts = Object.keys(entry.result.rowsBySite).map((site) => sqlString(partPath(dir, site, key)));
+  const sourceId = await registerSource(conn, label, source);
   if (parts.length)
     await conn.run(
-      `INSERT INTO samples SELECT site_id, $label, line, ts, value, unit, kind, stamp
+      `INSERT INTO sample_rows SELECT site_id, $sourceId, line, ts, value
        FROM read_parquet([${parts.join(", ")}], hive_partitioning = true)`,
-      {label}
+      {sourceId}
     );
   await conn.run(`INSERT INTO rejects SELECT site_id, $label, line, reason, raw FROM read_parquet(${sqlString(join(dir, "rejects", `${key}.parquet`))})`, {label});
   await conn.run(`INSERT INTO ingest_counts SELECT site_id, $label, "check", value FROM read_parquet(${sqlString(join(dir, "counts", `${key}.parquet`))})`, {label});

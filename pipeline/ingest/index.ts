@@ -40,7 +40,7 @@ export async function ingestAll(
     try {
       // Sites are part of what a parse keeps, so they are part of the bronze key.
       const key = bronzeDir && input.sha256 ? await bronzeKey(input.sha256, {...input.source, site_id: input.source.site_id ?? `[${siteIds.join(",")}]`}) : null;
-      let result = key ? await loadFromBronze(conn, bronzeDir!, key, input.label) : null;
+      let result = key ? await loadFromBronze(conn, bronzeDir!, key, input.label, input.source) : null;
       const reused = result !== null;
       if (!result) {
         result = await ingestProductionFile(conn, input.file, input.source, input.label, siteIds);

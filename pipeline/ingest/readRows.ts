@@ -8,6 +8,7 @@ import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
 import {tryFastCsv, type CsvLayout} from "./fastCsv.ts";
 import {resolveLocalTimes} from "./localTime.ts";
+import {registerSource} from "./tables.ts";
 
 export interface FileIngestResult {
   file: string;
@@ -73,12 +74,12 @@ export async function ingestProductionFile(
        JOIN (SELECT line, raw, ts_text, v_text FROM raw_rows) r USING (line)) WHERE reason IS NOT NULL`,
     {source: label, zone: source.timestamp.timezone}
   );
-  const kind = source.value.unit.endsWith("h") ? (source.value.kind === "counter" ? "counter" : "energy") : "power";
+  const sourceId = await registerSource(conn, label, source);
   await conn.run(
-    `INSERT INTO samples
-     SELECT site, $source, line, ts, value, $unit, $kind, $stamp FROM typed_rows
+    `INSERT INTO sample_rows
+     SELECT site, $sourceId, line, ts, value FROM typed_rows
      WHERE field_error IS NULL AND site_known AND ts IS NOT NULL AND value IS NOT NULL AND isfinite(value)`,
-    {source: label, unit: source.value.unit, kind, stamp: source.interval}
+    {sourceId}
   );
   const bySite = await queryRows<{site: string; rows: number}>(conn, "SELECT site, count(*) AS rows FROM typed_rows WHERE site_known GROUP BY site");
   const [counts] = await queryRows<{rows: number; rejected: number}>(
