@@ -10,6 +10,9 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
   await conn.run("CREATE OR REPLACE TEMP TABLE site_caps (site_id VARCHAR, capacity_kw DOUBLE)");
   for (const site of sites) await conn.run("INSERT INTO site_caps VALUES ($id, $cap)", {id: site.id, cap: site.capacity_kw});
 
+  // Nothing below relies on row order (every window and output orders explicitly), and not keeping
+  // insertion order lets DuckDB materialise big intermediate tables in far less memory.
+  await conn.run("SET preserve_insertion_order = false");
   await conn.run(`
     CREATE OR REPLACE TABLE clean_counts (site_id VARCHAR, "check" VARCHAR, value DOUBLE, detail VARCHAR);
 
@@ -166,4 +169,6 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
     INSERT INTO clean_counts
     SELECT site_id, 'hours_' || quality, count(*), NULL FROM production_hourly GROUP BY ALL;
   `);
+  // Ingest (the fast path's line numbers) relies on insertion order: restore it for later callers.
+  await conn.run("RESET preserve_insertion_order");
 }
