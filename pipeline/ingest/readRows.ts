@@ -36,11 +36,12 @@ export async function ingestProductionFile(
   const layoutOf = (lines: {line: number; raw: string}[]) => csvLayout(lines, source);
   const columnOf = (names: string[], ref: string | number) => columnIndex(names, ref, label);
   let fast = source.format === "csv" && (await tryFastCsv(conn, file, source, label, siteId, knownSites, layoutOf, columnOf));
+  let tally: SiteTally[] = [];
   if (fast) {
     await resolveLocalTimes(conn, source.timestamp.timezone);
+    tally = await siteTally(conn);
     // Rows that would be rejects need their raw text: take the exact path for this file after all.
-    const [{n}] = await queryRows<{n: number}>(conn, "SELECT count(*) AS n FROM typed_rows WHERE dst_missing OR NOT site_known OR ts IS NULL");
-    if (n > 0) {
+    if (tally.some((t) => !t.site_known || t.unusable > 0)) {
       await conn.run("DELETE FROM ingest_counts WHERE source = $source", {source: label});
       await dropWorkingTables(conn);
       fast = false;
@@ -51,11 +52,11 @@ export async function ingestProductionFile(
     else await stageCsv(conn, file, source, label);
     await parseRawRows(conn, source, siteId, knownSites);
     await resolveLocalTimes(conn, source.timestamp.timezone);
+    tally = await siteTally(conn);
   }
-  await conn.run(
-    `INSERT INTO ingest_counts SELECT site, $source, 'dst_repeated_hour_rows', count(*) FILTER (WHERE dst_repeated) FROM typed_rows WHERE site_known GROUP BY site`,
-    {source: label}
-  );
+  const known = tally.filter((t) => t.site_known);
+  for (const t of known)
+    await conn.run("INSERT INTO ingest_counts VALUES ($site, $source, 'dst_repeated_hour_rows', $n)", {site: t.site, source: label, n: t.dst_repeated});
   if (!fast) await conn.run(
     `INSERT INTO rejects
      SELECT site_id, $source, line, reason, raw FROM (
@@ -81,7 +82,6 @@ export async function ingestProductionFile(
      WHERE field_error IS NULL AND site_known AND ts IS NOT NULL AND value IS NOT NULL AND isfinite(value)`,
     {sourceId}
   );
-  const bySite = await queryRows<{site: string; rows: number}>(conn, "SELECT site, count(*) AS rows FROM typed_rows WHERE site_known GROUP BY site");
   const [counts] = await queryRows<{rows: number; rejected: number}>(
     conn,
     `SELECT count(*) AS rows, (SELECT count(*) FROM rejects WHERE source = $source) AS rejected FROM parsed_rows`,
@@ -91,12 +91,31 @@ export async function ingestProductionFile(
   await dropWorkingTables(conn);
   return {
     file: label,
-    rowsBySite: Object.fromEntries(bySite.map((r) => [r.site, r.rows])),
+    rowsBySite: Object.fromEntries(known.map((t) => [t.site, t.rows])),
     rows: counts.rows,
     accepted: counts.rows - counts.rejected,
     rejected: counts.rejected,
     path: fast ? "fast" : "exact"
   };
+}
+
+interface SiteTally {
+  site: string;
+  site_known: boolean;
+  rows: number;
+  dst_repeated: number;
+  /** Rows with no instant (skipped local time, unparseable stamp). */
+  unusable: number;
+}
+
+/** One pass over typed_rows (a view: each read recomputes it) for every per-site count. */
+async function siteTally(conn: DuckDBConnection): Promise<SiteTally[]> {
+  return queryRows<SiteTally>(
+    conn,
+    `SELECT site, coalesce(site_known, false) AS site_known, count(*) AS rows, count(*) FILTER (WHERE dst_repeated) AS dst_repeated,
+            count(*) FILTER (WHERE dst_missing OR ts IS NULL) AS unusable
+     FROM typed_rows GROUP BY ALL`
+  );
 }
 
 /** parsed_rows is a table on the exact path and a view on the fast one; either way, drop what is there. */
