@@ -27,7 +27,6 @@ export const messages = {
   lockTimeout: (path: string, pid: number) =>
     `another Sunline run (pid ${pid}) holds ${path}; gave up waiting. Delete the file if that process is gone.`,
   snapshotMissing: (dir: string) => `no snapshot in ${dir}: run \`npx sunline run\` or \`npm run build\` first`,
-  tableMissing: (table: string, dir: string) => `snapshot ${dir} has no table "${table}"`,
   unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`
 } as const;
 

@@ -1,4 +1,4 @@
-// First-cut cleaning: samples → production_hourly (UTC interval start, kWh, n_samples, quality),
+// Cleaning: samples → production_hourly (UTC interval start, kWh, n_samples, quality),
 // with every decision counted per site in `clean_counts` for data_quality.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import type {SiteConfig, SunlineConfig} from "../config.ts";

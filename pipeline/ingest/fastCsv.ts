@@ -7,10 +7,11 @@ import type {DuckDBConnection} from "@duckdb/node-api";
 import {createReadStream} from "node:fs";
 import type {ProductionSource} from "../config.ts";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
+import {OFFSET_STAMP_PATTERN} from "./localTime.ts";
 
 /** Lines read up front to find the header, the delimiter and the stamp kind. */
 const HEAD_LINES = 200;
-const OFFSET_STAMP = /\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$/;
+const OFFSET_STAMP = new RegExp(OFFSET_STAMP_PATTERN);
 
 export interface CsvLayout {
   header: {line: number; raw: string};

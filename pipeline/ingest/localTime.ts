@@ -9,6 +9,9 @@
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {sqlString} from "../db.ts";
 
+/** A UTC offset (or Z) right after a time of day: such a stamp is absolute and the zone setting does not apply. */
+export const OFFSET_STAMP_PATTERN = String.raw`\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$`;
+
 /**
  * Reads `parsed_rows` (line, ts_abs: UTC TIMESTAMP of stamps with an offset, ts_local: naive
  * TIMESTAMP, …) and writes `typed_rows` with `ts` (UTC), `dst_repeated` and `dst_missing` added.

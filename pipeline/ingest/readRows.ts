@@ -1,5 +1,6 @@
-// First-cut ingest: a CSV or Parquet production file into `samples`, its bad rows into `rejects`.
-// Lines are read verbatim with their line numbers so that every reject carries file, line and raw text.
+// Ingest of one production file (CSV or Parquet) into `samples`, its bad rows into `rejects`.
+// Clean CSV files take the typed fast path (fastCsv.ts); any other file is read line by line,
+// verbatim and numbered, so that every reject carries file, line, reason and raw text.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {basename} from "node:path";
 import type {ProductionSource} from "../config.ts";
@@ -7,7 +8,7 @@ import {listValue} from "@duckdb/node-api";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
 import {tryFastCsv, type CsvLayout} from "./fastCsv.ts";
-import {resolveLocalTimes} from "./localTime.ts";
+import {OFFSET_STAMP_PATTERN, resolveLocalTimes} from "./localTime.ts";
 import {registerSource} from "./tables.ts";
 
 export interface FileIngestResult {
@@ -137,7 +138,7 @@ async function parseRawRows(conn: DuckDBConnection, source: ProductionSource, si
     SELECT line, field_error, site, site_known, ts_abs, ts_local, value FROM (
       SELECT line, field_error, coalesce(s_text, $site) AS site, list_contains($known, site) AS site_known,
            -- An offset (or Z) right after a time of day: the stamp is absolute and the zone setting does not apply.
-           regexp_matches(ts_text, '\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') AS has_offset,
+           regexp_matches(ts_text, ${sqlString(OFFSET_STAMP_PATTERN)}) AS has_offset,
            CASE WHEN has_offset THEN CAST(TRY_CAST(ts_text AS TIMESTAMPTZ) AS TIMESTAMP) END AS ts_abs,
            CASE WHEN NOT has_offset THEN ${naiveParse("ts_text", source)} END AS ts_local,
            TRY_CAST(v_text AS DOUBLE) AS value
@@ -154,10 +155,9 @@ function csvLayout(candidates: {line: number; raw: string}[], source: Production
 }
 
 async function stageCsv(conn: DuckDBConnection, file: string, source: ProductionSource, label: string): Promise<void> {
-  const count = (check: string, sql: string) =>
-    conn.run(`INSERT INTO ingest_counts SELECT $site, $source, '${check}', (${sql})`, {site: source.site_id ?? "", source: label});
   const encoding = await readLines(conn, file, source.encoding);
-  if (encoding === "latin-1" && source.encoding === "auto") await count("read_as_latin1", "SELECT 1");
+  if (encoding === "latin-1" && source.encoding === "auto")
+    await conn.run("INSERT INTO ingest_counts VALUES ($site, $source, 'read_as_latin1', 1)", {site: source.site_id ?? "", source: label});
 
   // Comment lines (and blank lines) carry no data; lines above the header are an export's preamble.
   const comment = source.comment ?? "";

@@ -2,7 +2,6 @@
 import {existsSync} from "node:fs";
 import {readFile, realpath} from "node:fs/promises";
 import {join} from "node:path";
-import {messages, SunlineError} from "../messages.ts";
 import type {Manifest} from "./manifest.ts";
 import {currentLink} from "./paths.ts";
 
@@ -20,12 +19,4 @@ export async function readManifest(snapshotDir: string): Promise<Manifest> {
 export async function currentManifest(dataDir: string): Promise<Manifest | null> {
   const dir = await currentSnapshotDir(dataDir);
   return dir ? readManifest(dir) : null;
-}
-
-export async function tablePath(dataDir: string, table: string): Promise<string> {
-  const dir = await currentSnapshotDir(dataDir);
-  if (!dir) throw new SunlineError(messages.snapshotMissing(dataDir));
-  const path = join(dir, `${table}.parquet`);
-  if (!existsSync(path)) throw new SunlineError(messages.tableMissing(table, dir));
-  return path;
 }

@@ -93,6 +93,7 @@ async function pruneSnapshots(dataDir: string, keep: number): Promise<void> {
   const current = await readlink(currentLink(dataDir)).catch(() => null);
   // Snapshot ids start with their UTC creation stamp, so name order is age order.
   const complete = (await readdir(root)).filter((e) => !e.startsWith(".") && e !== "current" && existsSync(join(root, e, "manifest.json"))).sort();
+  // slice(0, -0 || undefined) keeps nothing back when keep is 0.
   const old = complete.filter((e) => e !== current).slice(0, -keep || undefined);
-  for (const entry of keep === 0 ? complete.filter((e) => e !== current) : old) await rm(join(root, entry), {recursive: true, force: true});
+  for (const entry of old) await rm(join(root, entry), {recursive: true, force: true});
 }
