@@ -108,11 +108,11 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
     conn,
     inputs.production,
     inputs.sites.map((s) => s.id),
+    bronzeDir,
     (p) => {
       if (p.error) log(`ingest: ${p.error}`);
       else if (p.accepted !== undefined) log(`ingest: ${p.label}: ${p.accepted} rows, ${p.rejected} rejected${p.reused ? " (unchanged, from bronze)" : ""}`);
-    },
-    bronzeDir
+    }
   );
   await buildProductionHourly(conn, inputs.sites, loaded.config.clean);
 

@@ -2,6 +2,7 @@
 // with every decision counted per site in `clean_counts` for data_quality.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import type {SiteConfig, SunlineConfig} from "../config.ts";
+import {queryRows} from "../db.ts";
 
 /** Lines per source used to find its sampling interval. */
 const INTERVAL_SAMPLE_LINES = 50_000;
@@ -39,7 +40,7 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
 
     -- Interval start, power in kW. Period-ending stamps move back one interval.
     CREATE OR REPLACE TEMP VIEW samples_kw AS
-    SELECT s.site_id, s.source, s.line, s.value,
+    SELECT s.site_id, s.source, s.file_order, s.line, s.value,
       CASE WHEN s.stamp = 'end' THEN s.ts - to_minutes(CAST(i.interval_min AS BIGINT)) ELSE s.ts END AS ts,
       i.interval_min,
       CASE WHEN s.kind = 'counter' THEN c.step_kwh / (i.interval_min / 60)
@@ -50,17 +51,47 @@ export async function buildProductionHourly(conn: DuckDBConnection, sites: reado
     -- A counter's first reading has nothing to difference against.
     WHERE NOT (s.kind = 'counter' AND c.step_kwh IS NULL);
 
-    -- One ordered pass per site gives everything that needs neighbours: duplicates (same instant as
-    -- the row before; with ties broken by file and line, the first row in file order wins) and
-    -- repeated values for stuck-logger runs. Exact repeats and conflicting values are counted apart,
-    -- because the second means the logger disagrees with itself.
-    CREATE OR REPLACE TEMP TABLE ordered AS
-    SELECT site_id, ts, interval_min, power_kw,
-      ts = lag(ts) OVER w AS dup,
-      power_kw = lag(power_kw) OVER w AS same_as_prev,
-      lag(ts) OVER w AS prev_ts,
-      row_number() OVER w AS rn
-    FROM samples_kw WINDOW w AS (PARTITION BY site_id ORDER BY ts, source, line);
+  `);
+
+  // One ordered pass per site gives everything that needs neighbours: duplicates (same instant as
+  // the row before; with ties broken by file name and line, the first row in file order wins) and
+  // repeated values for stuck-logger runs. Exact repeats and conflicting values are counted apart,
+  // because the second means the logger disagrees with itself.
+  // How: per site, a parallel ORDER BY into a table, then windows over that table in its stored
+  // order (OVER (), which DuckDB streams). For 21M rows of one site that is 6 s, against 20 s for
+  // the same windows with ORDER BY inside them. Insertion order must be kept for this step only.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ordered (site_id VARCHAR, ts TIMESTAMP, interval_min DOUBLE, power_kw DOUBLE,
+    dup BOOLEAN, same_as_prev BOOLEAN, prev_ts TIMESTAMP, rn BIGINT)`);
+  await conn.run("SET preserve_insertion_order = true");
+  for (const site of sites) {
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE site_sorted AS
+       SELECT ts, file_order, line, interval_min, power_kw FROM samples_kw WHERE site_id = $site
+       -- file_order: files in name order as a small integer, much cheaper to sort on than the name.
+       ORDER BY ts, file_order, line`,
+      {site: site.id}
+    );
+    // The stored order is what the windows below rely on: check it rather than trust it.
+    const [check] = await queryRows<{out_of_order: number}>(
+      conn,
+      `SELECT count(*) AS out_of_order FROM (
+         SELECT ts, file_order, line, lag(ts) OVER () AS p_ts, lag(file_order) OVER () AS p_fo, lag(line) OVER () AS p_line FROM site_sorted)
+       WHERE ts < p_ts OR (ts = p_ts AND (file_order < p_fo OR (file_order = p_fo AND line < p_line)))`
+    );
+    if (check.out_of_order > 0) throw new Error(`internal: sorted samples of ${site.id} read back out of order (${check.out_of_order} rows)`);
+    await conn.run(
+      `INSERT INTO ordered
+       SELECT $site, ts, interval_min, power_kw,
+         ts = lag(ts) OVER () AS dup,
+         power_kw = lag(power_kw) OVER () AS same_as_prev,
+         lag(ts) OVER () AS prev_ts,
+         row_number() OVER () AS rn
+       FROM site_sorted`,
+      {site: site.id}
+    );
+  }
+  await conn.run("DROP TABLE IF EXISTS site_sorted; SET preserve_insertion_order = false");
+  await conn.run(`
     INSERT INTO clean_counts SELECT site_id, 'duplicate_rows', count(*) FILTER (WHERE dup AND same_as_prev), NULL FROM ordered GROUP BY site_id;
     INSERT INTO clean_counts SELECT site_id, 'conflicting_duplicates', count(*) FILTER (WHERE dup AND NOT same_as_prev), NULL FROM ordered GROUP BY site_id;
 

@@ -1,6 +1,8 @@
 // `sunline ingest FILE…`: run files through ingest and cleaning with the config's column mapping,
 // without touching any snapshot, and report what came in and what was rejected.
-import {basename, resolve} from "node:path";
+import {mkdtemp, rm} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {basename, join, resolve} from "node:path";
 import {buildProductionHourly} from "../clean/hourly.ts";
 import type {LoadedConfig} from "../config.ts";
 import {queryRows, withConnection} from "../db.ts";
@@ -24,10 +26,16 @@ export async function checkFiles(
       if (!match) throw new SunlineError(messages.noSourceForFile(file, [...new Set([...loaded.config.production.map((p) => p.path), ...inputs.production.map((p) => p.label)])]));
       production.push({file: path, label: file, source: match.source});
     }
-    await ingestAll(conn, production, inputs.sites.map((s) => s.id), onProgress);
-    await buildProductionHourly(conn, inputs.sites, loaded.config.clean);
-    return summariseIngest(conn, production.length);
-  });
+    // Parsed rows are Parquet parts read by cleaning; a check keeps them only while it runs.
+    const partsDir = await mkdtemp(join(tmpdir(), "sunline-ingest-"));
+    try {
+      await ingestAll(conn, production, inputs.sites.map((s) => s.id), partsDir, onProgress);
+      await buildProductionHourly(conn, inputs.sites, loaded.config.clean);
+      return await summariseIngest(conn, production.length);
+    } finally {
+      await rm(partsDir, {recursive: true, force: true});
+    }
+  }, {memoryLimit: loaded.config.duckdb.memory_limit, threads: loaded.config.duckdb.threads});
 }
 
 /** The source whose files include this one: the same path, a config glob matching it, else the same file name. */

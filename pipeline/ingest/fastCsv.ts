@@ -69,24 +69,31 @@ export async function tryFastCsv(
   if (withOffset && source.timestamp.format) return false;
   if (fields.some((f) => (f[vi] ?? "").includes(","))) return false;
 
-  const {lines, trailingBlank} = await countLines(file);
-  const dataLines = lines - header.line - trailingBlank;
+  // Counting the file's lines (node) overlaps the typed read (DuckDB's threads).
+  const lineCount = countLines(file);
+  lineCount.catch(() => {}); // handled where awaited; this only keeps an early failure from being "unhandled"
   const tsType = withOffset ? "TIMESTAMPTZ" : "TIMESTAMP";
   const columns = names.map((n, i) => `${sqlString(n)}: '${i === ti ? tsType : i === vi ? "DOUBLE" : "VARCHAR"}'`).join(", ");
   const format = source.timestamp.format && !withOffset ? `, timestampformat = ${sqlString(source.timestamp.format)}` : "";
   try {
     await conn.run("DROP TABLE IF EXISTS fast_reject_errors; DROP TABLE IF EXISTS fast_reject_scans");
+    // With insertion order preserved, a fresh table's rowid is the row's position in the file, so
+    // line numbers cost nothing (WITH ORDINALITY made the parallel read ~60% slower).
+    await conn.run("SET preserve_insertion_order = true");
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE fast_rows AS
-      SELECT ordinality AS k, ${sqlIdent(names[ti])} AS ts_typed, ${sqlIdent(names[vi])} AS value,
+      SELECT ${sqlIdent(names[ti])} AS ts_typed, ${sqlIdent(names[vi])} AS value,
              ${si === null ? "NULL::VARCHAR" : sqlIdent(names[si])} AS s_text
       FROM read_csv(${sqlString(file)}, header = false, skip = ${header.line}, delim = ${sqlString(delimiter)}, quote = '"', escape = '"',
                     columns = {${columns}}, auto_detect = false, encoding = 'utf-8', store_rejects = true,
-                    rejects_table = 'fast_reject_errors', rejects_scan = 'fast_reject_scans'${format}) WITH ORDINALITY`);
+                    rejects_table = 'fast_reject_errors', rejects_scan = 'fast_reject_scans'${format})`);
   } catch {
     await conn.run("DROP TABLE IF EXISTS fast_rows");
+    await lineCount.catch(() => undefined);
     return false;
   }
+  const {lines, trailingBlank} = await lineCount;
+  const dataLines = lines - header.line - trailingBlank;
   const [check] = await queryRows<{n: number; bad: number; rejected: number}>(
     conn,
     `SELECT count(*) AS n, count(*) FILTER (WHERE ts_typed IS NULL OR value IS NULL OR NOT isfinite(value)) AS bad,
@@ -99,7 +106,7 @@ export async function tryFastCsv(
   // A view over the typed read, not another copy of every row.
   await conn.run(
     `CREATE OR REPLACE TEMP VIEW parsed_rows AS
-     SELECT ${header.line} + k AS line, NULL::VARCHAR AS field_error, coalesce(s_text, ${siteId === null ? "NULL" : sqlString(siteId)}) AS site,
+     SELECT ${header.line + 1} + rowid AS line, NULL::VARCHAR AS field_error, coalesce(s_text, ${siteId === null ? "NULL" : sqlString(siteId)}) AS site,
        list_contains(${knownList(knownSites)}, site) AS site_known,
        ${withOffset ? "CAST(ts_typed AS TIMESTAMP)" : "NULL::TIMESTAMP"} AS ts_abs,
        ${withOffset ? "NULL::TIMESTAMP" : "ts_typed"} AS ts_local, value

@@ -22,31 +22,39 @@ export interface IngestProgress {
 }
 
 /**
- * With `bronzeDir`, files already in bronze (same content, mapping and ingest code) are loaded from
- * there instead of parsed, and newly parsed files are stored; rows of sites the run does not know
- * are rejects either way, since the parse only keeps known sites.
+ * Accepted rows are written as Parquet parts under `bronzeDir`. Files with a content hash are
+ * bronze entries: when already there (same content, mapping and ingest code) they are loaded
+ * instead of parsed, and newly parsed files are stored. Rows of sites the run does not know are
+ * rejects either way, since the parse only keeps known sites.
  */
 export async function ingestAll(
   conn: DuckDBConnection,
   production: readonly ProductionInput[],
   siteIds: readonly string[],
+  bronzeDir: string,
   onProgress: (p: IngestProgress) => void = () => {},
-  bronzeDir?: string
+  now = new Date()
 ): Promise<void> {
   await createIngestTables(conn);
   for (const [i, input] of production.entries()) {
     const progress = {index: i + 1, total: production.length, label: input.label};
     onProgress(progress);
     try {
-      // Sites are part of what a parse keeps, so they are part of the bronze key.
-      const key = bronzeDir && input.sha256 ? await bronzeKey(input.sha256, {...input.source, site_id: input.source.site_id ?? `[${siteIds.join(",")}]`}) : null;
-      let result = key ? await loadFromBronze(conn, bronzeDir!, key, input.label, input.source) : null;
+      // Sites are part of what a parse keeps, so they are part of the bronze key. Files without a
+      // hash (`sunline ingest` checks) get a throwaway key and no bronze entry.
+      const key = input.sha256 ? await bronzeKey(input.sha256, {...input.source, site_id: input.source.site_id ?? `[${siteIds.join(",")}]`}) : null;
+      let result = key ? await loadFromBronze(conn, bronzeDir, key, input.label, input.source) : null;
       const reused = result !== null;
       if (!result) {
-        result = await ingestProductionFile(conn, input.file, input.source, input.label, siteIds);
+        const target = {
+          dir: bronzeDir,
+          key: key ?? `unhashed-${process.pid}-${i + 1}`,
+          lineage: {source_file: input.label, file_sha256: input.sha256 ?? "", ingested_at: now.toISOString()}
+        };
+        result = await ingestProductionFile(conn, input.file, input.source, input.label, target, siteIds);
         for (const [site, rows] of Object.entries(result.rowsBySite))
           await conn.run("INSERT INTO ingest_counts VALUES ($1, $2, 'rows_read', $3)", [site, input.label, rows]);
-        if (key) await saveToBronze(conn, bronzeDir!, key, input.sha256!, input.label, result);
+        if (key) await saveToBronze(conn, target, input.label, result);
       }
       onProgress({...progress, accepted: result.accepted, rejected: result.rejected, reused, path: result.path});
     } catch (error) {

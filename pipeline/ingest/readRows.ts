@@ -2,6 +2,7 @@
 // Clean CSV files take the typed fast path (fastCsv.ts); any other file is read line by line,
 // verbatim and numbered, so that every reject carries file, line, reason and raw text.
 import type {DuckDBConnection} from "@duckdb/node-api";
+import {rm} from "node:fs/promises";
 import {basename} from "node:path";
 import type {ProductionSource} from "../config.ts";
 import {listValue} from "@duckdb/node-api";
@@ -9,7 +10,8 @@ import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {messages, SunlineError} from "../messages.ts";
 import {tryFastCsv, type CsvLayout} from "./fastCsv.ts";
 import {OFFSET_STAMP_PATTERN, resolveLocalTimes} from "./localTime.ts";
-import {registerSource} from "./tables.ts";
+import {partCopyOptions, partPath, type PartsTarget} from "./bronze.ts";
+import {addSampleParts, registerSource} from "./tables.ts";
 
 export interface FileIngestResult {
   file: string;
@@ -28,6 +30,8 @@ export async function ingestProductionFile(
   file: string,
   source: ProductionSource,
   label: string,
+  /** Where the accepted rows are written (Parquet, one part per site). */
+  target: PartsTarget,
   /** Site ids the config knows; rows naming another site (site_column) are rejects. */
   knownSites: readonly string[] = source.site_id ? [source.site_id] : []
 ): Promise<FileIngestResult> {
@@ -36,29 +40,81 @@ export async function ingestProductionFile(
   await dropWorkingTables(conn);
   const layoutOf = (lines: {line: number; raw: string}[]) => csvLayout(lines, source);
   const columnOf = (names: string[], ref: string | number) => columnIndex(names, ref, label);
-  let fast = source.format === "csv" && (await tryFastCsv(conn, file, source, label, siteId, knownSites, layoutOf, columnOf));
-  let tally: SiteTally[] = [];
+  const fast = source.format === "csv" && (await tryFastCsv(conn, file, source, label, siteId, knownSites, layoutOf, columnOf));
   if (fast) {
-    await resolveLocalTimes(conn, source.timestamp.timezone);
-    tally = await siteTally(conn);
+    const result = await finishFile(conn, source, label, target, siteId, "fast");
+    if (result) return result;
     // Rows that would be rejects need their raw text: take the exact path for this file after all.
-    if (tally.some((t) => !t.site_known || t.unusable > 0)) {
-      await conn.run("DELETE FROM ingest_counts WHERE source = $source", {source: label});
-      await dropWorkingTables(conn);
-      fast = false;
-    }
+    await conn.run("DELETE FROM ingest_counts WHERE source = $source", {source: label});
+    await dropWorkingTables(conn);
   }
-  if (!fast) {
-    if (source.format === "parquet") await stageParquet(conn, file, source, label);
-    else await stageCsv(conn, file, source, label);
-    await parseRawRows(conn, source, siteId, knownSites);
-    await resolveLocalTimes(conn, source.timestamp.timezone);
-    tally = await siteTally(conn);
-  }
+  if (source.format === "parquet") await stageParquet(conn, file, source, label);
+  else await stageCsv(conn, file, source, label);
+  await parseRawRows(conn, source, siteId, knownSites);
+  return (await finishFile(conn, source, label, target, siteId, "exact"))!;
+}
+
+/**
+ * From parsed_rows: UTC instants, counts, rejects and the Parquet parts of accepted rows. On the
+ * fast path, returns null (having kept nothing) as soon as a row turns out to be a reject.
+ */
+async function finishFile(
+  conn: DuckDBConnection,
+  source: ProductionSource,
+  label: string,
+  target: PartsTarget,
+  siteId: string | null,
+  path: "fast" | "exact"
+): Promise<FileIngestResult | null> {
+  await resolveLocalTimes(conn, source.timestamp.timezone);
+  // A fast file of one site needs no pass over its rows for the tally: a row without an instant (a
+  // skipped local hour) shows up as a shortfall in the copy below.
+  const tally = path === "fast" && source.site_column === undefined ? await oneSiteTally(conn, siteId!) : await siteTally(conn);
+  if (path === "fast" && tally.some((t) => !t.site_known || t.unusable > 0)) return null;
   const known = tally.filter((t) => t.site_known);
+  if (path === "exact") await insertRejects(conn, source, label);
+
+  // Accepted rows go straight from the typed read to Parquet, one part per site, with no copy in
+  // the run's memory; `samples` reads the parts.
+  // A fast file of one site has only good values of that site (tryFastCsv checked): the rows to
+  // drop are those without an instant, and no per-row site test is needed.
+  const oneSite = path === "fast" && source.site_column === undefined;
+  const accepted = oneSite ? "ts IS NOT NULL" : "site = $site AND field_error IS NULL AND site_known AND ts IS NOT NULL AND value IS NOT NULL AND isfinite(value)";
+  const parts: Record<string, string> = {};
+  let written = 0;
+  for (const t of known) {
+    parts[t.site] = partPath(target.dir, t.site, target.key);
+    const copied = await conn.run(
+      `COPY (SELECT line, ts, value FROM typed_rows WHERE ${accepted})
+       TO ${sqlString(parts[t.site])} ${await partCopyOptions(target, t.site, source)}`,
+      oneSite ? undefined : {site: t.site}
+    );
+    written += Number(copied.rowsChanged);
+  }
+  const rows = tally.reduce((sum, t) => sum + t.rows, 0);
+  if (path === "fast" && written !== rows) {
+    for (const part of Object.values(parts)) await rm(part, {force: true});
+    return null;
+  }
+  await addSampleParts(conn, await registerSource(conn, label, source), parts);
   for (const t of known)
     await conn.run("INSERT INTO ingest_counts VALUES ($site, $source, 'dst_repeated_hour_rows', $n)", {site: t.site, source: label, n: t.dst_repeated});
-  if (!fast) await conn.run(
+  const [rejected] = await queryRows<{n: number}>(conn, "SELECT count(*) AS n FROM rejects WHERE source = $source", {source: label});
+  // The per-file working tables hold a row per input line: free them before the next file or clean.
+  await dropWorkingTables(conn);
+  return {
+    file: label,
+    rowsBySite: Object.fromEntries(known.map((t) => [t.site, t.rows])),
+    rows,
+    accepted: rows - rejected.n,
+    rejected: rejected.n,
+    path
+  };
+}
+
+/** Every bad line of the exact path, with its reason and raw text. */
+async function insertRejects(conn: DuckDBConnection, source: ProductionSource, label: string): Promise<void> {
+  await conn.run(
     `INSERT INTO rejects
      SELECT site_id, $source, line, reason, raw FROM (
        SELECT CASE WHEN t.site_known THEN t.site END AS site_id, line, r.raw, CASE
@@ -76,28 +132,6 @@ export async function ingestProductionFile(
        JOIN (SELECT line, raw, ts_text, v_text FROM raw_rows) r USING (line)) WHERE reason IS NOT NULL`,
     {source: label, zone: source.timestamp.timezone}
   );
-  const sourceId = await registerSource(conn, label, source);
-  await conn.run(
-    `INSERT INTO sample_rows
-     SELECT site, $sourceId, line, ts, value FROM typed_rows
-     WHERE field_error IS NULL AND site_known AND ts IS NOT NULL AND value IS NOT NULL AND isfinite(value)`,
-    {sourceId}
-  );
-  const [counts] = await queryRows<{rows: number; rejected: number}>(
-    conn,
-    `SELECT count(*) AS rows, (SELECT count(*) FROM rejects WHERE source = $source) AS rejected FROM parsed_rows`,
-    {source: label}
-  );
-  // The per-file working tables hold a row per input line: free them before the next file or clean.
-  await dropWorkingTables(conn);
-  return {
-    file: label,
-    rowsBySite: Object.fromEntries(known.map((t) => [t.site, t.rows])),
-    rows: counts.rows,
-    accepted: counts.rows - counts.rejected,
-    rejected: counts.rejected,
-    path: fast ? "fast" : "exact"
-  };
 }
 
 interface SiteTally {
@@ -109,14 +143,30 @@ interface SiteTally {
   unusable: number;
 }
 
-/** One pass over typed_rows (a view: each read recomputes it) for every per-site count. */
+/**
+ * Per-site counts in one pass over parsed_rows; only the rare odd local hours (repeated or
+ * skipped by a clock change) are joined, not every row's offset.
+ */
 async function siteTally(conn: DuckDBConnection): Promise<SiteTally[]> {
   return queryRows<SiteTally>(
     conn,
-    `SELECT site, coalesce(site_known, false) AS site_known, count(*) AS rows, count(*) FILTER (WHERE dst_repeated) AS dst_repeated,
-            count(*) FILTER (WHERE dst_missing OR ts IS NULL) AS unusable
-     FROM typed_rows GROUP BY ALL`
+    `SELECT site, coalesce(site_known, false) AS site_known, count(*) AS rows, count(*) FILTER (WHERE o.repeated) AS dst_repeated,
+            count(*) FILTER (WHERE o.missing OR (p.ts_abs IS NULL AND p.ts_local IS NULL)) AS unusable
+     FROM parsed_rows p LEFT JOIN (SELECT hour_local, ok_a AND ok_b AND off_a <> off_b AS repeated, NOT (ok_a OR ok_b) AS missing
+                                  FROM local_hours WHERE (ok_a AND ok_b AND off_a <> off_b) OR NOT (ok_a OR ok_b)) o
+       ON o.hour_local = date_trunc('hour', p.ts_local)
+     GROUP BY ALL`
   );
+}
+
+/** The tally of a fast file of one site: its rows, and those in a repeated hour (few, already ranked). */
+async function oneSiteTally(conn: DuckDBConnection, site: string): Promise<SiteTally[]> {
+  const [t] = await queryRows<{rows: number; dst_repeated: number}>(
+    conn,
+    "SELECT (SELECT count(*) FROM parsed_rows) AS rows, (SELECT count(*) FROM repeated_rank) AS dst_repeated"
+  );
+  const [known] = await queryRows<{known: boolean}>(conn, "SELECT site_known AS known FROM parsed_rows LIMIT 1");
+  return [{site, site_known: known?.known ?? true, rows: t.rows, dst_repeated: t.dst_repeated, unusable: 0}];
 }
 
 /** parsed_rows is a table on the exact path and a view on the fast one; either way, drop what is there. */

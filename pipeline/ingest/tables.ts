@@ -1,19 +1,20 @@
 // The run's working tables that ingest fills and clean reads.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import type {ProductionSource} from "../config.ts";
+import {queryRows, sqlString} from "../db.ts";
 
 export async function createIngestTables(conn: DuckDBConnection): Promise<void> {
   await conn.run(`
     CREATE OR REPLACE TABLE rejects (site_id VARCHAR, source VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR);
-    -- One narrow row per accepted input row (ts as stamped, UTC; value in the source's own unit);
-    -- what is the same for a whole file lives once in sources. Big files make the difference.
+    -- Accepted rows live in Parquet parts (bronze), one per file and site: narrow rows (line, ts as
+    -- stamped in UTC, value in the source's own unit). What is the same for a whole file lives once
+    -- in sources; sample_parts lists the parts this run reads; the samples view reads them all.
     CREATE OR REPLACE TABLE sources (source_id INTEGER, source VARCHAR, unit VARCHAR, kind VARCHAR, stamp VARCHAR);
-    CREATE OR REPLACE TABLE sample_rows (site_id VARCHAR, source_id INTEGER, line BIGINT, ts TIMESTAMP, value DOUBLE);
-    CREATE OR REPLACE VIEW samples AS
-      SELECT r.site_id, s.source, r.line, r.ts, r.value, s.unit, s.kind, s.stamp FROM sample_rows r JOIN sources s USING (source_id);
+    CREATE OR REPLACE TABLE sample_parts (site_id VARCHAR, source_id INTEGER, path VARCHAR);
     -- Per-file counts that become data_quality rows.
     CREATE OR REPLACE TABLE ingest_counts (site_id VARCHAR, source VARCHAR, "check" VARCHAR, value DOUBLE);
   `);
+  await refreshSamples(conn);
 }
 
 /** What a source's values are: power, energy per interval, or a cumulative counter. */
@@ -22,11 +23,40 @@ export function sampleKind(source: ProductionSource): "power" | "energy" | "coun
   return source.value.kind === "counter" ? "counter" : "energy";
 }
 
-/** Register one input file; its rows in sample_rows carry the returned id. */
+/** Register one input file; its parts in sample_parts carry the returned id. */
 export async function registerSource(conn: DuckDBConnection, label: string, source: ProductionSource): Promise<number> {
   const reader = await conn.runAndReadAll(
     `INSERT INTO sources SELECT coalesce(max(source_id), 0) + 1, $label, $unit, $kind, $stamp FROM sources RETURNING source_id`,
     {label, unit: source.value.unit, kind: sampleKind(source), stamp: source.interval}
   );
   return Number(reader.getRows()[0][0]);
+}
+
+/** Add a file's Parquet parts (site → path) to the run and rebuild the `samples` view over all parts. */
+export async function addSampleParts(conn: DuckDBConnection, sourceId: number, parts: Record<string, string>): Promise<void> {
+  for (const [site, path] of Object.entries(parts)) await conn.run("INSERT INTO sample_parts VALUES ($site, $sourceId, $path)", {site, sourceId, path});
+  await refreshSamples(conn);
+}
+
+/**
+ * `samples` reads the parts directly: one UNION ALL branch per part, with what is constant for the
+ * part (site, file, unit, kind, stamp, the file's rank in name order) as constants, so a big file's
+ * rows are neither copied into the run's memory nor joined to anything.
+ */
+async function refreshSamples(conn: DuckDBConnection): Promise<void> {
+  const parts = await queryRows<{site_id: string; path: string; source: string; unit: string; kind: string; stamp: string; file_order: number}>(
+    conn,
+    `SELECT p.site_id, p.path, s.source, s.unit, s.kind, s.stamp, dense_rank() OVER (ORDER BY s.source) AS file_order
+     FROM sample_parts p JOIN sources s USING (source_id) ORDER BY p.source_id, p.site_id`
+  );
+  const branches = parts.map(
+    (p) =>
+      `SELECT ${[p.site_id, p.source].map(sqlString).join(", ")}, line, ts, value, ${[p.unit, p.kind, p.stamp].map(sqlString).join(", ")}, ${p.file_order}
+       FROM read_parquet(${sqlString(p.path)})`
+  );
+  const columns = "site_id, source, line, ts, value, unit, kind, stamp, file_order";
+  const rows = branches.length
+    ? branches.join("\n      UNION ALL ")
+    : "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, NULL::TIMESTAMP, NULL::DOUBLE, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT WHERE false";
+  await conn.run(`CREATE OR REPLACE VIEW samples (${columns}) AS ${rows}`);
 }

@@ -1,5 +1,5 @@
 // One pipeline run at a time per data dir: loaders of one build (and concurrent builds) share it.
-import {mkdir, open, readFile, rm} from "node:fs/promises";
+import {link, mkdir, readFile, rm, writeFile} from "node:fs/promises";
 import {dirname} from "node:path";
 import {messages, SunlineError} from "../messages.ts";
 
@@ -18,9 +18,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
   let told = false;
   for (;;) {
     try {
-      const handle = await open(path, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await createWithPid(path);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -40,6 +38,21 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
     return await fn();
   } finally {
     await rm(path, {force: true});
+  }
+}
+
+/**
+ * Create the lock file already holding our pid (written aside, then hard-linked into place, which
+ * fails if the lock exists). Creating it empty and writing after left a moment in which a waiter
+ * read no pid, took the lock for void, and two runs wrote the same snapshot.
+ */
+async function createWithPid(path: string): Promise<void> {
+  const aside = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await writeFile(aside, String(process.pid));
+  try {
+    await link(aside, path);
+  } finally {
+    await rm(aside, {force: true});
   }
 }
 

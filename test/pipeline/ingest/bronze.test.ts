@@ -2,6 +2,7 @@ import {existsSync} from "node:fs";
 import {cp, mkdir, readdir, readFile, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
+import {queryRows, sqlString, withConnection} from "../../../pipeline/db.ts";
 import {runPipeline} from "../../../pipeline/run.ts";
 import {fixturesDir, readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
 
@@ -31,6 +32,8 @@ describe("bronze", () => {
       ]);
       const parts = await readdir(join(dataDir, "bronze", "production", "site_id=site-a"));
       expect(parts).toHaveLength(2);
+      const entries = await Promise.all((await readdir(join(dataDir, "bronze", "files"))).map(async (f) => JSON.parse(await readFile(join(dataDir, "bronze", "files", f), "utf8"))));
+      const bronzeKeys = ["2025-06-10.csv", "2025-06-11.csv"].map((label) => entries.find((e) => e.label === label).key as string);
 
       const fresh = await runPipeline({config, dataDir: join(dir, "fresh"), log: () => {}});
       for (const table of ["production_hourly", "rejects", "data_quality"]) {
@@ -38,12 +41,22 @@ describe("bronze", () => {
         const b = await readParquet(join(fresh.snapshotDir, `${table}.parquet`));
         expect(a, table).toEqual(b);
       }
-      const lineage = await readParquet<{source_file: string; line: number}>(
-        join(dataDir, "bronze", "production", "site_id=site-a", parts[0]),
-        "source_file, min(line) AS line",
-        "true GROUP BY source_file"
+      // Lineage: line per row, and the source file, its hash and the ingestion time in the part's metadata.
+      const part = join(dataDir, "bronze", "production", "site_id=site-a", parts.find((p) => p.startsWith(bronzeKeys[1]))!);
+      const rows = await readParquet<{line: number}>(part, "min(line) AS line, count(*) AS n");
+      expect(rows).toEqual([{line: 2, n: 97}]);
+      const kv = await withConnection((conn) =>
+        queryRows<{key: string; value: string}>(conn, `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${sqlString(part)})`)
       );
-      expect(lineage).toHaveLength(1);
+      expect(Object.fromEntries(kv.map((r) => [r.key, r.value]))).toMatchObject({
+        source_file: "2025-06-11.csv",
+        site_id: "site-a",
+        unit: "W",
+        kind: "power",
+        stamp: "start",
+        file_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        ingested_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/)
+      });
       expect(existsSync(join(dataDir, "bronze", "files"))).toBe(true);
     });
   });

@@ -27,7 +27,8 @@ export async function ingestCsv(input: string | {fixture: string}, source: Recor
       let error: string | null = null;
       let path: IngestOutcome["path"] = null;
       try {
-        path = (await ingestProductionFile(conn, file, parsed, "in.csv", knownSites)).path;
+        const target = {dir: join(dir, "bronze"), key: "k", lineage: {source_file: "in.csv", file_sha256: "", ingested_at: "2025-01-01T00:00:00Z"}};
+        path = (await ingestProductionFile(conn, file, parsed, "in.csv", target, knownSites)).path;
       } catch (e) {
         error = (e as Error).message;
       }

@@ -91,6 +91,20 @@ describe("ingestProductionFile: fast path", () => {
     expect(fast.counts.dst_repeated_hour_rows).toBeGreaterThan(0);
   });
 
+  it("numbers lines exactly when DuckDB reads a big file in parallel", async () => {
+    // ~25 MB: several of DuckDB's CSV buffers, so both threads read parts of the file at once.
+    const n = 600_000;
+    const rows = Array.from({length: n}, (_, i) => {
+      const t = new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString().slice(0, 19).replace("T", " ");
+      return `${t};x;${i};padding-to-make-the-line-longer`;
+    });
+    const out = await ingestCsv(["timestamp;site;p;note", ...rows].join("\n") + "\n", {...source, timestamp: {column: "timestamp", timezone: "UTC"}});
+    expect(out.path).toBe("fast");
+    expect(out.samples).toHaveLength(n);
+    // The value written on each line is its row index: line = index + 2 (header on line 1).
+    expect(out.samples.filter((r) => r.line !== r.value + 2)).toEqual([]);
+  });
+
   it("falls back to the exact path, with every reject explained, when a line is bad", async () => {
     const bad = [...lines.slice(0, 100), "2025-10-26 10:00:00;x;oops;ok", ...lines.slice(100)];
     const out = await ingestCsv(bad.join("\n") + "\n", source);
