@@ -1,4 +1,4 @@
-// data_quality: one row per site and check, with a status a person can scan (ok / info / warn / fail).
+// data_quality: one row per site and check (site NULL: files of several sites), with a status a person can scan (ok / info / warn / fail).
 import type {DuckDBConnection} from "@duckdb/node-api";
 
 /** Coverage at or above these percentages is ok / warn; below is fail. */
@@ -25,7 +25,9 @@ export async function buildDataQuality(conn: DuckDBConnection): Promise<void> {
       UNION ALL SELECT site_id, "check", value, detail FROM clean_counts
       UNION ALL SELECT site_id, "check", coalesce(value, 0), detail FROM coverage
     )
-    SELECT site_id, "check", value,
+    -- Counts of files with several sites (blank, comment, preamble lines) belong to no one site: they
+    -- are kept with site_id NULL rather than dropped.
+    SELECT nullif(site_id, '') AS site_id, "check", value,
       CASE
         WHEN "check" = 'coverage_pct' THEN CASE WHEN value >= ${COVERAGE_OK_PCT} THEN 'ok' WHEN value >= ${COVERAGE_WARN_PCT} THEN 'warn' ELSE 'fail' END
         WHEN "check" IN ('rejected_lines', 'conflicting_duplicates', 'outlier_samples', 'stuck_runs', 'hours_missing', 'hours_outlier')
@@ -35,6 +37,9 @@ export async function buildDataQuality(conn: DuckDBConnection): Promise<void> {
         WHEN 'rows_read' THEN 'data rows read from the source files'
         WHEN 'rejected_lines' THEN 'lines kept in the rejects table with the reason'
         WHEN 'blank_lines' THEN 'empty lines skipped'
+        WHEN 'comment_lines' THEN 'comment lines skipped'
+        WHEN 'preamble_lines' THEN 'lines above the header (export preamble) skipped'
+        WHEN 'read_as_latin1' THEN 'files that were not UTF-8, read as Latin-1'
         WHEN 'dst_repeated_hour_rows' THEN 'rows in a repeated fall-back hour: first pass is daylight time, second standard time'
         WHEN 'duplicate_rows' THEN 'repeated rows (same instant, same value) dropped'
         WHEN 'conflicting_duplicates' THEN 'same instant with a different value: first row in file order kept'
@@ -44,7 +49,7 @@ export async function buildDataQuality(conn: DuckDBConnection): Promise<void> {
         WHEN 'hours_filled' THEN 'hours with some readings missing, scaled from the readings present'
         WHEN 'hours_outlier' THEN 'hours with a reading left out as an outlier'
         WHEN 'hours_missing' THEN 'hours with no reading at all'
-        END) AS detail
-    FROM all_checks WHERE site_id IS NOT NULL AND site_id <> '';
+        END) || CASE WHEN coalesce(site_id, '') = '' THEN ' (whole files that hold several sites)' ELSE '' END AS detail
+    FROM all_checks;
   `);
 }

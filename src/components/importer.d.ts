@@ -34,7 +34,6 @@ export interface Table {
   rows: Row[];
   contentLines: {line: number; raw: string}[];
   counts: {blank: number; comment: number; preamble: number};
-  quotedDelimiterLines: number[];
   warnings: string[];
 }
 

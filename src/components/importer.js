@@ -47,10 +47,21 @@ export function splitLines(text) {
   return {lines, bom};
 }
 
-/** A field as the pipeline reads it: trimmed, then one pair of surrounding double quotes removed. */
+/** A field as the pipeline reads it: trimmed, then one pair of surrounding double quotes removed (inside them, "" is one quote). */
 export function unquote(field) {
   const t = field.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).replaceAll('""', '"') : t;
+}
+
+/**
+ * A line's fields as the pipeline's line-by-line path splits them: a quoted field may hold the
+ * delimiter (pipeline/ingest/readRows.ts splitFields uses the same pattern).
+ */
+export function splitFields(line, delimiter) {
+  if (!line.includes('"')) return line.split(delimiter);
+  const d = delimiter.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&");
+  const field = new RegExp(`("(?:[^"]|"")*"|[^${d}"]*(?:"[^${d}]*)?)${d}`, "g");
+  return [...(line + delimiter).matchAll(field)].map((m) => m[1]);
 }
 
 /** Header names as the pipeline splits them (BOM dropped, trimmed, unquoted). */
@@ -69,17 +80,6 @@ export function pipelineSniff(header) {
   return best;
 }
 
-/** Fields of a line when double quotes protect delimiters (what a spreadsheet would see). */
-function quotedFieldCount(line, delimiter) {
-  let n = 1;
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === delimiter && !quoted) n++;
-  }
-  return n;
-}
-
 /**
  * @typedef {{line: number, raw: string, fields: string[]}} Row
  * @typedef {{
@@ -87,16 +87,15 @@ function quotedFieldCount(line, delimiter) {
  *   pipelineDelimiter: string, hasHeader: boolean, headerLine: number | null, headerRaw: string | null,
  *   columns: string[], rows: Row[], contentLines: {line: number, raw: string}[],
  *   counts: {blank: number, comment: number, preamble: number},
- *   quotedDelimiterLines: number[], warnings: string[]
+ *   warnings: string[]
  * }} Table
  */
 
 /**
  * Split a delimited text into its header and data rows, finding the delimiter and the header line.
  * Blank lines and lines starting with `comment` are skipped (and counted); lines above the header
- * are the export's preamble. Fields are split exactly as the pipeline splits them: on every
- * delimiter, then trimmed and unquoted; lines where a quoted field holds the delimiter are listed
- * in `quotedDelimiterLines`, because the pipeline will reject them.
+ * are the export's preamble. Fields are split exactly as the pipeline splits them (a quoted field
+ * may hold the delimiter), then trimmed and unquoted.
  * @param {string} text
  * @param {{delimiter?: string, comment?: string}} [options]
  * @returns {Table}
@@ -119,30 +118,25 @@ export function parseDelimited(text, {delimiter = "auto", comment = "#"} = {}) {
   // (as wide as most lines, a whole stamp field and a number); with none there is no header.
   let headerIndex = 0;
   let hasHeader = true;
-  const modal = modeOf(sample.map((l) => l.raw.split(d).length)) ?? 1;
-  const split = sample.map((l) => l.raw.split(d).map(unquote));
+  const modal = modeOf(sample.map((l) => splitFields(l.raw, d).length)) ?? 1;
+  const split = sample.map((l) => splitFields(l.raw, d).map(unquote));
   const firstData = split.findIndex((f) => f.length === modal && looksLikeData(f));
   if (firstData >= 0) {
     let k = firstData - 1;
     while (k >= 0 && split[k].some((f) => STAMP_FIELD.test(f))) k--;
     if (k < 0) hasHeader = false;
     else headerIndex = k;
-  } else headerIndex = Math.max(0, sample.findIndex((l) => l.raw.split(d).length === modal));
+  } else headerIndex = Math.max(0, sample.findIndex((l) => splitFields(l.raw, d).length === modal));
   const header = content[headerIndex] ?? null;
   counts.preamble = headerIndex;
-  const width = header ? header.raw.split(d).length : 0;
+  const width = header ? splitFields(header.raw, d).length : 0;
   const columns = hasHeader && header ? splitHeader(header.raw, d) : Array.from({length: width}, () => "");
   // Without a header the pipeline still takes the first content line as one: mirror that.
-  const rows = header ? content.slice(headerIndex + 1).map(({line, raw}) => ({line, raw, fields: raw.split(d).map(unquote)})) : [];
-  const quotedDelimiterLines = rows.filter((r) => r.raw.includes('"') && quotedFieldCount(r.raw, d) !== r.fields.length).map((r) => r.line);
+  const rows = header ? content.slice(headerIndex + 1).map(({line, raw}) => ({line, raw, fields: splitFields(raw, d).map(unquote)})) : [];
 
   if (!header) warnings.push("The file has no lines with content (empty, or only blank and comment lines).");
   else if (!hasHeader)
     warnings.push(`No header line: the pipeline reads line ${header.line} as the header (its reading is lost) and columns must be named by position. Add a header line to the file.`);
-  if (quotedDelimiterLines.length)
-    warnings.push(
-      `${quotedDelimiterLines.length} line(s) have a quoted field holding the delimiter (first: line ${quotedDelimiterLines[0]}); the pipeline splits on every ${DELIMITER_NAMES[d] ?? JSON.stringify(d)}, so it will reject them.`
-    );
   const pipelineDelimiter = header ? pipelineSniff(header.raw) : ",";
   return {
     lineCount: lines.length,
@@ -158,7 +152,6 @@ export function parseDelimited(text, {delimiter = "auto", comment = "#"} = {}) {
     rows,
     contentLines: content,
     counts,
-    quotedDelimiterLines,
     warnings
   };
 }
@@ -170,7 +163,7 @@ export function parseDelimited(text, {delimiter = "auto", comment = "#"} = {}) {
 function chooseDelimiter(sample) {
   let best = {d: ",", data: 0, hits: 0, fields: 1};
   for (const d of DELIMITERS) {
-    const split = sample.map((l) => l.raw.split(d));
+    const split = sample.map((l) => splitFields(l.raw, d));
     const modal = modeOf(split.map((f) => f.length).filter((w) => w > 1));
     if (modal === null) continue;
     const hits = split.filter((f) => f.length === modal).length;
@@ -1133,7 +1126,6 @@ export function configSnippet(table, {fileName, siteId = siteIdFromFile(fileName
         : `The pipeline would look for "${tsRef}" and stop at line ${headerAt}, not the header on line ${table.headerLine}; remove the lines above the header.`
     );
   if (!table.hasHeader) notes.push(`The file has no header: the pipeline reads line ${table.headerLine} as one and loses that reading. Add a header line.`);
-  if (table.quotedDelimiterLines.length) notes.push(`${table.quotedDelimiterLines.length} line(s) with a quoted delimiter will be rejected; re-export without quotes or with another delimiter.`);
   const counter = kind === "counter" && unit.endsWith("h");
 
   const timestamp = [`column: ${js(tsRef)}`];

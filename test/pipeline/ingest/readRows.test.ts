@@ -43,6 +43,37 @@ describe("ingestProductionFile: local time with daylight saving", () => {
   });
 });
 
+describe("ingestProductionFile: quoted fields on the line-by-line path", () => {
+  it("keeps a delimiter and doubled quotes inside a quoted field", async () => {
+    // The comment line after the header sends the file down the exact path.
+    const {samples, rejects} = await ingestCsv(
+      ['timestamp,note,p', '# logger restarted', '2025-06-01 10:00:00,"fan, left",1.5', '2025-06-01 10:15:00,"say ""hi"", then go",2', '2025-06-01 10:30:00,plain,2.5'].join("\n"),
+      {timestamp: {column: "timestamp", timezone: "UTC"}, value: {column: "p", unit: "kW"}}
+    );
+    expect(rejects).toEqual([]);
+    expect(samples.map((r) => [r.line, r.value])).toEqual([[3, 1.5], [4, 2], [5, 2.5]]);
+  });
+
+  it("does not let a quote that is never closed swallow the rest of the line", async () => {
+    const {rejects, samples} = await ingestCsv(['timestamp,note,p', '# x', '2025-06-01 10:00:00,"open, 1.5'].join("\n"), {
+      timestamp: {column: "timestamp", timezone: "UTC"},
+      value: {column: "p", unit: "kW"}
+    });
+    expect(rejects).toEqual([]);
+    expect(samples.map((r) => [r.line, r.value])).toEqual([[3, 1.5]]);
+  });
+});
+
+describe("ingestProductionFile: stamps far apart", () => {
+  it("converts local time when a garbage year sits among real stamps (zone offsets from the days present)", async () => {
+    const {samples} = await ingestCsv(["timestamp,p", "2025-07-01 12:00:00,1", "0001-01-01 00:00:00,2", "2025-12-01 12:00:00,3"].join("\n"), {
+      timestamp: {column: "timestamp", timezone: "Europe/Berlin"},
+      value: {column: "p", unit: "kW"}
+    });
+    expect(samples.filter((r) => r.value !== 2).map((r) => r.ts)).toEqual(["2025-07-01T10:00Z", "2025-12-01T11:00Z"]);
+  });
+});
+
 describe("ingestProductionFile: column mapping", () => {
   it("finds an unnamed column by position and parses a custom stamp format", async () => {
     const {samples} = await ingestCsv([",power", "1/2/2022 0:15,2.5", "12/31/2022 23:45,1"].join("\n"), {
