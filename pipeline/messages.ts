@@ -27,7 +27,19 @@ export const messages = {
   lockTimeout: (path: string, pid: number) =>
     `another Sunline run (pid ${pid}) holds ${path}; gave up waiting. Delete the file if that process is gone.`,
   snapshotMissing: (dir: string) => `no snapshot in ${dir}: run \`npx sunline run\` or \`npm run build\` first`,
-  unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`
+  unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`,
+
+  // Gradient-boosted trees (pipeline/models/gbdt)
+  gbdtEmpty: (what: string, rows: number, features: number) =>
+    `gbdt: ${what} has ${rows} rows and ${features} features; training needs at least one of each`,
+  gbdtLengthMismatch: (what: string, feature: string, length: number, expected: number) =>
+    `gbdt: ${what} feature ${feature} has ${length} values but the target has ${expected}; every feature needs one value per row`,
+  gbdtBadTarget: (what: string, row: number, value: number) =>
+    `gbdt: ${what} target at row ${row} is ${value}; targets must be finite numbers (drop or fill such rows before training)`,
+  gbdtFeatureCount: (expected: number, got: number) =>
+    `gbdt: the model was trained on ${expected} features but was given ${got}; pass the same features, in the same order`,
+  gbdtBadParam: (name: string, value: unknown, expected: string) => `gbdt: parameter ${name} is ${formatValue(value)}; expected ${expected}`,
+  gbdtBadModel: (detail: string) => `gbdt: not a Sunline GBDT model (${detail})`
 } as const;
 
 export function formatValue(value: unknown): string {
