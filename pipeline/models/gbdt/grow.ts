@@ -2,13 +2,34 @@
 // range of `rows`, partitioned in place at each split, so leaves end up as ranges too (training
 // predictions are updated from them without walking the tree).
 import {MISSING_BIN} from "./binning.ts";
-import {findBestSplit, subtractHistogram, type Split, type SplitRules} from "./histogram.ts";
+import type {Split, SplitRules} from "./histogram.ts";
+import {histogramLength} from "./kernels.js";
 import {TreeBuilder, type Tree} from "./tree.ts";
 
-/** Builds the histogram of rows[start..end) for `feats` into hist. */
-export type BuildHistogram = (hist: Float64Array, start: number, end: number, feats: Int32Array) => void;
 /** Stable partition of rows[start..end) by a split (left rows first); returns where the right rows start. */
 export type PartitionRows = (start: number, end: number, feature: number, bin: number, missingLeft: boolean) => number;
+
+/** The per-node work of growth, done on one thread or several (workers.ts). */
+export interface NodeOps {
+  /** Build the histogram of rows[start..end) into hist and return the node's best split. */
+  root(hist: Float64Array, start: number, end: number, feats: Int32Array, g: number, h: number): Split | null;
+  /**
+   * Build the smaller child's histogram (rows[start..end)) into `small`, turn `parent` into the
+   * larger child's (parent − small), and return both children's best splits: [small, large].
+   */
+  children(
+    small: Float64Array,
+    parent: Float64Array,
+    start: number,
+    end: number,
+    feats: Int32Array,
+    gSmall: number,
+    hSmall: number,
+    gLarge: number,
+    hLarge: number
+  ): [Split | null, Split | null];
+  partition: PartitionRows;
+}
 
 export interface GrowInput {
   /** Column-major bins (bins[f * nRows + row]). */
@@ -29,9 +50,8 @@ export interface GrowInput {
   maxDepth: number;
   maxLeaves: number;
   learningRate: number;
-  build: BuildHistogram;
-  partition: PartitionRows;
-  /** Histogram buffers to reuse (each nFeatures × 512 doubles). */
+  ops: NodeOps;
+  /** Histogram buffers to reuse (each histogramLength(nFeatures) doubles). */
   pool: Float64Array[];
 }
 
@@ -58,7 +78,7 @@ interface Candidate extends LeafRange {
 
 export function growTree(input: GrowInput): GrownTree {
   const {rows, n, grad, hess, feats, rules, maxDepth, maxLeaves, learningRate: lr} = input;
-  const histSize = input.nFeatures * 512;
+  const histSize = histogramLength(input.nFeatures);
   const take = () => input.pool.pop() ?? new Float64Array(histSize);
   const builder = new TreeBuilder();
   const binSplits: number[] = [];
@@ -74,8 +94,7 @@ export function growTree(input: GrowInput): GrownTree {
   const root: Candidate = {node: builder.addLeaf(leafValue(g0, h0), h0), start: 0, end: n, depth: 0, g: g0, h: h0, hist: null, split: null};
   if (canSplit(0) && maxLeaves > 1) {
     root.hist = take();
-    input.build(root.hist, 0, n, feats);
-    root.split = findBestSplit(root.hist, feats, input.nBins, g0, h0, rules);
+    root.split = input.ops.root(root.hist, 0, n, feats, g0, h0);
   }
   const open: Candidate[] = [root];
   let leaves = 1;
@@ -88,7 +107,7 @@ export function growTree(input: GrowInput): GrownTree {
     const c = open[pick];
     open.splice(pick, 1);
     const s = c.split!;
-    const mid = input.partition(c.start, c.end, s.feature, s.bin, s.defaultLeft);
+    const mid = input.ops.partition(c.start, c.end, s.feature, s.bin, s.defaultLeft);
     const left: Candidate = {node: builder.addLeaf(leafValue(s.gLeft, s.hLeft), s.hLeft), start: c.start, end: mid, depth: c.depth + 1, g: s.gLeft, h: s.hLeft, hist: null, split: null};
     const right: Candidate = {node: builder.addLeaf(leafValue(s.gRight, s.hRight), s.hRight), start: mid, end: c.end, depth: c.depth + 1, g: s.gRight, h: s.hRight, hist: null, split: null};
     const threshold = s.bin < input.cuts[s.feature].length ? input.cuts[s.feature][s.bin] : Infinity;
@@ -99,10 +118,8 @@ export function growTree(input: GrowInput): GrownTree {
       // Build the smaller child from its rows; the larger is the parent minus it.
       const [small, large] = mid - c.start <= c.end - mid ? [left, right] : [right, left];
       small.hist = take();
-      input.build(small.hist, small.start, small.end, feats);
       large.hist = c.hist!;
-      subtractHistogram(large.hist, c.hist!, small.hist, feats);
-      for (const child of [left, right]) child.split = findBestSplit(child.hist!, feats, input.nBins, child.g, child.h, rules);
+      [small.split, large.split] = input.ops.children(small.hist, large.hist, small.start, small.end, feats, small.g, small.h, large.g, large.h);
     } else if (c.hist) input.pool.push(c.hist);
     c.hist = null;
     open.push(left, right);

@@ -7,7 +7,7 @@ import {GbdtModel} from "./model.ts";
 import {objectiveFor} from "./objectives.ts";
 import {leafBudget, resolveParams} from "./params.ts";
 import {sampleIndices, seededRandom} from "./random.ts";
-import {serialLoops, startTrainingThreads} from "./workers.ts";
+import {serialOps, startTrainingThreads} from "./workers.ts";
 import type {Dataset, GbdtParams, TrainOptions} from "./types.ts";
 
 export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, options: TrainOptions = {}): Promise<GbdtModel> {
@@ -28,14 +28,16 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
   // With worker threads, what they read lives in shared memory.
   const shared = params.threads > 1;
   const alloc = <T>(make: (buffer: ArrayBufferLike) => T, bytes: number): T => make(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const bins = binColumns(data.features, cuts, alloc((b) => new Uint8Array(b), n * F));
+  const bins = alloc((b) => new Uint8Array(b), n * F);
   const grad = alloc((b) => new Float64Array(b), n * 8);
   const hess = alloc((b) => new Float64Array(b), n * 8);
   const rows = alloc((b) => new Uint32Array(b), n * 4);
   const input = {bins, nFeatures: F, nRows: n, rows, grad, hess, gs: alloc((b) => new Float64Array(b), n * 8), hs: alloc((b) => new Float64Array(b), n * 8), unitHessian: objective.unitHessian};
-
-  const threads = shared ? await startTrainingThreads(params.threads, input) : null;
-  const {build, partition} = threads ?? serialLoops(input, new Uint32Array(n));
+  // Workers boot while this thread bins the rows (they read the bins only when jobs start).
+  const starting = shared ? startTrainingThreads(params.threads, input, nBins, params, leafBudget(params) + 2) : null;
+  binColumns(data.features, cuts, bins);
+  const threads = await starting;
+  const ops = threads?.ops ?? serialOps(input, nBins, params);
 
   try {
     const baseScore = objective.baseScore(y);
@@ -47,9 +49,10 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
     const allFeatures = Int32Array.from({length: F}, (_, f) => f);
     const nSample = Math.max(1, Math.round(n * params.subsample));
     const nFeat = Math.max(1, Math.round(F * params.colsample));
-    const pool: Float64Array[] = [];
+    const pool: Float64Array[] = threads?.pool ?? [];
     const trees = [];
     const history = {train: [] as number[], valid: valid ? ([] as number[]) : null, bestRound: 0};
+    const trackTrain = options.trainLoss ?? options.onRound !== undefined;
     let bestLoss = Infinity;
     let bestRound = 0;
 
@@ -62,7 +65,7 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
 
       const grown = growTree({
         bins, nFeatures: F, nRows: n, cuts, nBins, rows, n: nSample, grad, hess, feats,
-        rules: params, maxDepth: params.maxDepth, maxLeaves: leafBudget(params), learningRate: lr, build, partition, pool
+        rules: params, maxDepth: params.maxDepth, maxLeaves: leafBudget(params), learningRate: lr, ops, pool
       });
       const {tree, binSplit, leaves} = grown;
       if (objective.leafValue) {
@@ -76,7 +79,8 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
       if (sampled) for (let r = 0; r < n; r++) pred[r] += tree.value[leafOfBinned(tree, binSplit, bins, n, r)];
       else for (const leaf of leaves) for (let i = leaf.start; i < leaf.end; i++) pred[rows[i]] += tree.value[leaf.node];
       trees.push(tree);
-      history.train.push(objective.loss(pred, y));
+      // Like XGBoost without a training eval set, the training loss costs nothing unless asked for.
+      if (trackTrain) history.train.push(objective.loss(pred, y));
 
       let validLoss: number | null = null;
       if (valid && vbins && vpred) {
@@ -84,7 +88,7 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
         validLoss = objective.loss(vpred, valid.target);
         history.valid!.push(validLoss);
       }
-      options.onRound?.(round, history.train[round], validLoss);
+      options.onRound?.(round, trackTrain ? history.train[round] : NaN, validLoss);
       if (validLoss !== null && validLoss < bestLoss) {
         bestLoss = validLoss;
         bestRound = round;

@@ -52,10 +52,13 @@ export interface TrainOptions {
   validation?: Dataset;
   /** Called after every round with the training and (if any) validation loss. */
   onRound?: (round: number, trainLoss: number, validLoss: number | null) => void;
+  /** Record the training loss each round in history.train (default: only when onRound is given). */
+  trainLoss?: boolean;
 }
 
 /** Loss per round as training saw it. */
 export interface TrainHistory {
+  /** Training loss per round (empty unless TrainOptions.trainLoss or onRound asked for it). */
   train: number[];
   valid: number[] | null;
   /** Rounds kept (early stopping truncates to the best one). */

@@ -183,7 +183,7 @@ describe("trainGbdt: objectives", () => {
     const model = await trainGbdt(
       {features: train.X, target: train.y},
       {rounds: 2000, maxDepth: 6, learningRate: 0.3, earlyStoppingRounds: 10, threads: 1},
-      {validation: {features: valid.X, target: valid.y}}
+      {validation: {features: valid.X, target: valid.y}, trainLoss: true}
     );
     const h = model.history;
     expect(h.train.length).toBeLessThan(2000);
@@ -191,6 +191,9 @@ describe("trainGbdt: objectives", () => {
     expect(model.trees.length).toBe(h.bestRound + 1);
     expect(h.train.length - 1 - h.bestRound).toBe(10);
     expect(Math.min(...h.valid!)).toBe(h.valid![h.bestRound]);
+    // Without trainLoss or onRound, the training loss is not computed at all.
+    const quiet = await trainGbdt({features: train.X, target: train.y}, {rounds: 3, threads: 1});
+    expect(quiet.history.train).toEqual([]);
   });
 });
 

@@ -1,5 +1,7 @@
 /** Doubles per feature: 256 bin codes × (gradient, hessian). */
 export declare const FEATURE_STRIDE: 512;
+/** Doubles in a histogram of nFeatures features (one spill stride included). */
+export declare function histogramLength(nFeatures: number): number;
 
 /** Everything a histogram build reads; with worker threads these arrays live in shared memory. */
 export interface HistogramInput {
@@ -45,3 +47,23 @@ export declare function partitionRange(
   from: number,
   to: number
 ): number;
+
+/** Numbers per split result: gain, feature, bin, defaultLeft, gL, hL, gR, hR. */
+export declare const SPLIT_SIZE: 8;
+/** Best split over feats[featFrom..featTo) into out[o..o+8); gain -Infinity when none. */
+export declare function bestSplitInto(
+  out: Float64Array,
+  o: number,
+  hist: Float64Array,
+  feats: Int32Array,
+  featFrom: number,
+  featTo: number,
+  nBins: Int32Array,
+  G: number,
+  H: number,
+  lambda: number,
+  gamma: number,
+  minChildWeight: number
+): void;
+/** out = parent - child for feats[featFrom..featTo) (out may be parent). */
+export declare function subtractHistogram(out: Float64Array, parent: Float64Array, child: Float64Array, feats: Int32Array, featFrom?: number, featTo?: number): void;
