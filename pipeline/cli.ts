@@ -6,7 +6,11 @@ import {generateDemoFleet} from "./demo/index.ts";
 import {checkFiles} from "./ingest/checkFiles.ts";
 import {formatSummary} from "./ingest/index.ts";
 import {messages, SunlineError} from "./messages.ts";
+import {queryRows, withConnection} from "./db.ts";
+import {resolveInputs} from "./inputs.ts";
 import {runPipeline} from "./run.ts";
+import {formatWeatherStatus} from "./weather/collect.ts";
+import {prepareWeather} from "./weather/prepare.ts";
 import {dataDirPath} from "./snapshot/paths.ts";
 import {currentManifest} from "./snapshot/read.ts";
 
@@ -17,12 +21,15 @@ Commands:
   ingest FILE...      check files against the config's column mapping: rows in, accepted, rejected by
                       reason, duplicates, sites, time range (no snapshot is written)
   status              show the current snapshot: when, from what, table sizes
+  weather             collect weather from the config's providers (weather.providers) into the data
+                      dir, with a summary per provider; \`run\` does the same before building
   demo <dir>          write the demo fleet's raw files (production CSVs, weather, fault labels) to <dir>
 
 Options:
   --config FILE       config file (default: SUNLINE_CONFIG, else ./sunline.config.ts)
   --data-dir DIR      where snapshots live (default: SUNLINE_DATA_DIR, else ./.sunline)
   --force             with run: rebuild even when inputs are unchanged
+  --offline           with run and weather: use cached weather responses only (also SUNLINE_OFFLINE=1)
   -h, --help          show this help
 `;
 
@@ -34,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       config: {type: "string"},
       "data-dir": {type: "string"},
       force: {type: "boolean", default: false},
+      offline: {type: "boolean", default: false},
       help: {type: "boolean", short: "h", default: false}
     }
   });
@@ -45,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   const dataDir = dataDirPath(values["data-dir"]);
   switch (command) {
     case "run": {
-      const result = await runPipeline({config: values.config, dataDir, force: values.force});
+      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
       process.stdout.write(`${result.skipped ? "unchanged" : "written"}: ${result.snapshotDir}\n`);
       return 0;
     }
@@ -72,6 +80,16 @@ export async function main(argv: string[]): Promise<number> {
       for (const [name, t] of Object.entries(manifest.tables))
         process.stdout.write(`  ${name.padEnd(20)} ${String(t.rows).padStart(9)} rows${t.min_ts ? `  ${t.min_ts} → ${t.max_ts}` : ""}\n`);
       return 0;
+    }
+    case "weather": {
+      const loaded = await loadConfig(values.config);
+      if (loaded.config.weather.providers.length === 0) throw new SunlineError(messages.weatherNoProviders(loaded.path));
+      const {sites} = await withConnection((conn) =>
+        resolveInputs(loaded, dataDir, () => {}, async (p) => (await queryRows<{file: string}>(conn, "SELECT file FROM glob($1)", [p])).map((r) => r.file), {hashFiles: false})
+      );
+      const prepared = await prepareWeather(loaded, dataDir, sites, {offline: values.offline, log: (m) => process.stderr.write(`${m}\n`)});
+      process.stdout.write(formatWeatherStatus(prepared!.status) + `written: ${prepared!.path}\n`);
+      return prepared!.status.every((s) => s.status === "failed") ? 1 : 0;
     }
     case "demo": {
       if (!rest[0]) throw new SunlineError("demo: give the folder to write to, e.g. `npx sunline demo ./demo-data`");

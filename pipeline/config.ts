@@ -11,6 +11,38 @@ const isoInstant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{
   message: "expected an ISO UTC instant such as \"2026-07-01T00:00:00Z\""
 });
 
+const isoDate = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), {
+  message: "expected a date such as \"2026-07-01\""
+});
+
+/** A weather source: network providers and files, listed in order of precedence. */
+export const weatherProviderSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("open-meteo"),
+    /** archive: ERA5 reanalysis (observed); historical-forecast: archived model runs; forecast: the latest run. */
+    products: z.array(z.enum(["archive", "historical-forecast", "forecast"])).min(1).default(["archive", "forecast"]),
+    /** A self-hosted Open-Meteo (all endpoints on one host); SUNLINE_OPEN_METEO_URL overrides it. */
+    base_url: z.string().url().optional(),
+    /** Hourly variables to ask for (default: all eight Sunline uses). */
+    variables: z.array(z.string()).optional()
+  }),
+  z.object({
+    type: z.literal("openweathermap"),
+    /** SUNLINE_OWM_URL overrides it. */
+    base_url: z.string().url().optional(),
+    /** Environment variable holding the API key (never written to config, logs or snapshots). */
+    api_key_env: z.string().default("OPENWEATHERMAP_API_KEY")
+  }),
+  z.object({
+    type: z.literal("noaa-isd"),
+    /** The site this station's observations stand for. */
+    site: z.string(),
+    /** An ISD-Lite file (plain or .gz), relative to the config, or a URL to one. */
+    path: z.string().optional(),
+    url: z.string().url().optional()
+  })
+]);
+
 /** Marks issues whose message already names the field (cross-field checks). */
 const PREFORMATTED = {preformatted: true};
 
@@ -89,9 +121,16 @@ export const configSchema = z
       .object({
         provider: z.enum(["demo", "none"]).default("demo"),
         /** Demo/recorded weather file (CSV with site_id, ts and the weather_hourly columns). */
-        path: z.string().optional()
+        path: z.string().optional(),
+        /** Providers to collect from, first = highest precedence for observed hours (pipeline/weather/collect.ts). */
+        providers: z.array(weatherProviderSchema).default([]),
+        /** First and last UTC date of observed weather to collect (default: the 90 days before today). */
+        start: isoDate.optional(),
+        end: isoDate.optional(),
+        /** Days ahead the forecast products cover. */
+        forecast_days: z.number().int().min(1).max(16).default(3)
       })
-      .default({provider: "demo"}),
+      .default({provider: "demo", providers: [], forecast_days: 3}),
     clean: z
       .object({
         /** Hourly energy above this multiple of capacity is an outlier. */
@@ -146,6 +185,7 @@ export type SunlineConfigInput = z.input<typeof configSchema>;
 export type SunlineConfig = z.output<typeof configSchema>;
 export type SiteConfig = z.output<typeof siteSchema>;
 export type ProductionSource = z.output<typeof productionSourceSchema>;
+export type WeatherProviderConfig = z.output<typeof weatherProviderSchema>;
 
 /** Identity helper that gives config files type checking and completion. */
 export function defineConfig(config: SunlineConfigInput): SunlineConfigInput {

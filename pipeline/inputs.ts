@@ -5,6 +5,7 @@ import {mkdir, rename, rm, stat} from "node:fs/promises";
 import {isAbsolute, join, relative, resolve} from "node:path";
 import {productionSourceSchema, type LoadedConfig, type ProductionSource, type SiteConfig} from "./config.ts";
 import {messages, SunlineError} from "./messages.ts";
+import {collectedWeatherPath} from "./weather/prepare.ts";
 import {sha256, sha256File, stableStringify} from "./snapshot/hash.ts";
 import type {InputFile} from "./snapshot/manifest.ts";
 import {demoDir} from "./snapshot/paths.ts";
@@ -91,6 +92,8 @@ export async function resolveInputs(
     for (const file of files) production.push({file, label: labelOf(file), source});
   }
   if (config.weather.path) weather = {path: resolve(baseDir, config.weather.path), source: "file"};
+  // Network providers: what the weather agent collected before the run (weather/prepare.ts).
+  if (config.weather.providers.length && existsSync(collectedWeatherPath(dataDir))) weather = {path: collectedWeatherPath(dataDir), source: "collected"};
 
   const files: InputFile[] = [];
   if (!hashFiles) return {sites, production, weather, labelsPath, files};
@@ -100,7 +103,8 @@ export async function resolveInputs(
     await add(p.file, p.label, "production");
     p.sha256 = files.at(-1)!.sha256;
   }
-  if (weather) await add(weather.path, config.demo && weather.source === "demo" ? "demo/weather/demo_weather.csv" : labelOf(weather.path), "weather");
+  const weatherLabel = weather?.source === "demo" ? "demo/weather/demo_weather.csv" : weather?.source === "collected" ? "weather/collected.csv" : weather ? labelOf(weather.path) : "";
+  if (weather) await add(weather.path, weatherLabel, "weather");
   if (labelsPath) await add(labelsPath, "demo/labels.csv", "labels");
   return {sites, production, weather, labelsPath, files};
 }

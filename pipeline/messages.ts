@@ -39,7 +39,92 @@ export const messages = {
   gbdtFeatureCount: (expected: number, got: number) =>
     `gbdt: the model was trained on ${expected} features but was given ${got}; pass the same features, in the same order`,
   gbdtBadParam: (name: string, value: unknown, expected: string) => `gbdt: parameter ${name} is ${formatValue(value)}; expected ${expected}`,
-  gbdtBadModel: (detail: string) => `gbdt: not a Sunline GBDT model (${detail})`
+  gbdtBadModel: (detail: string) => `gbdt: not a Sunline GBDT model (${detail})`,
+
+  // Weather HTTP (pipeline/weather/http.ts). URLs here are always already redacted.
+  weatherHttpFailed: (url: string, attempts: number, reason: string) =>
+    `weather: GET ${url} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
+  weatherHttpStatus: (status: number, contentType: string | null, snippet: string) =>
+    `HTTP ${status} (content-type ${contentType ?? "none"}); the body starts ${snippet}`,
+  weatherHttpNotJson: (status: number, contentType: string | null, snippet: string) =>
+    `HTTP ${status} but the body is not JSON (content-type ${contentType ?? "none"}); it starts ${snippet}`,
+  weatherHttpBadJson: (status: number, contentType: string | null, snippet: string) =>
+    `HTTP ${status} with truncated or malformed JSON (content-type ${contentType ?? "none"}); it starts ${snippet}`,
+  weatherHttpEmptyBody: (status: number, contentType: string | null) =>
+    `HTTP ${status} with an empty body (content-type ${contentType ?? "none"}); expected JSON`,
+  weatherHttpBadGzip: (status: number, contentType: string | null, detail: string) =>
+    `HTTP ${status} with gzip data that does not decompress, probably cut short (content-type ${contentType ?? "none"}): ${detail}`,
+  weatherHttpTimeout: (timeoutMs: number) => `no complete answer within ${timeoutMs} ms (timeout; policy.timeoutMs)`,
+  weatherHttpNetwork: (detail: string) => `network error: ${detail}`,
+  weatherHttpRetryAfterTooLong: (waitMs: number, capMs: number) =>
+    `the server asks to wait ${Math.ceil(waitMs / 1000)} s before retrying, more than the ${Math.round(capMs / 1000)} s limit (policy.maxRetryAfterMs), so Sunline stopped instead of waiting`,
+  weatherHttpRetrying: (url: string, reason: string, attempt: number, of: number, delayMs: number) =>
+    `weather: GET ${url}: ${reason}; retry ${attempt} of ${of} in ${(delayMs / 1000).toFixed(1)} s`,
+  weatherHttpStale: (url: string, reason: string, fetchedAt: string) =>
+    `weather: GET ${url} failed (${reason}); using the cached copy fetched at ${fetchedAt} (stale)`,
+  weatherHttpOfflineStale: (url: string, fetchedAt: string) =>
+    `weather: offline: using the cached copy of ${url} fetched at ${fetchedAt}, older than the cache lifetime asked for (stale)`,
+  weatherHttpOffline: (url: string, cacheDir: string) =>
+    `weather: offline mode and GET ${url} is not in the cache (${cacheDir}); run once online to download it`,
+  weatherHttpBadUrl: (url: string) => `weather: not an http(s) URL: ${url}`,
+  weatherHttpBadOption: (name: string, value: unknown, expected: string) =>
+    `weather: HTTP option ${name} is ${formatValue(value)}; expected ${expected}`,
+  weatherHttpCacheUnreadable: (path: string, detail: string) =>
+    `weather: ignoring unreadable cache file ${path} (${detail}); it will be downloaded again`,
+  weatherHttpCacheWriteFailed: (path: string, detail: string) =>
+    `weather: could not write cache file ${path} (${detail}); the download is used but will be repeated next time`,
+
+  // NOAA ISD-Lite and OpenWeatherMap (pipeline/weather/isdLite.ts, openWeatherMap.ts).
+  // ISD-Lite reasons describe one rejected line; the caller adds the file and line number.
+  isdLineLength: (length: number, expected: number) =>
+    `line has ${length} characters; ISD-Lite lines have ${expected} (12 fixed-width fields)`,
+  isdNotNumber: (field: string, columns: string, text: string) =>
+    `${field} (columns ${columns}) is ${JSON.stringify(text)}; expected a whole number (-9999 when missing)`,
+  isdBadValue: (field: string, value: number, expected: string) => `${field} is ${value}; expected ${expected}`,
+  isdDuplicateHour: (hour: string, firstLine: number) => `a second line for ${hour} (the first, on line ${firstLine}, is kept)`,
+  // OpenWeatherMap values shown here are already stripped of anything that looks like an API key.
+  owmNotObject: (got: string) => `OpenWeatherMap: expected a One Call 3.0 JSON object; got ${got}`,
+  owmApiError: (cod: string, message: string | null) =>
+    `OpenWeatherMap answered with error ${cod}${message ? `: ${JSON.stringify(message)}` : ""}${owmErrorHint(cod)}`,
+  owmNoArray: (keys: string[]) =>
+    `OpenWeatherMap: the body has neither "hourly" (/data/3.0/onecall) nor "data" (/data/3.0/onecall/timemachine); its keys are ${keys.map((k) => JSON.stringify(k)).join(", ") || "none"}${keys.length ? " (was hourly excluded with exclude=hourly?)" : ""}`,
+  owmWrongType: (path: string, expected: string, got: string) => `OpenWeatherMap: ${path} should be ${expected}; got ${got}`,
+  owmUnknownUnits: (got: string, known: readonly string[]) => `OpenWeatherMap: units is ${got}; expected one of ${known.join(", ")}`,
+  owmBadIssuedAt: (got: string) => `OpenWeatherMap: issuedAt is ${got}; expected an ISO 8601 time or a Date`,
+
+  // Open-Meteo (pipeline/weather/openMeteo.ts). `at` names the request and, where known, the site.
+  openMeteoErrorBody: (at: string, reason: string) => `${at}: Open-Meteo answered with an error: ${reason}`,
+  openMeteoNotJson: (at: string, got: string) => `${at}: expected Open-Meteo JSON (an object, or an array for several sites); got ${got}`,
+  openMeteoSiteCount: (at: string, expected: number, got: string) =>
+    `${at}: asked for ${expected} location${expected === 1 ? "" : "s"} but the answer is ${got}; the array must have one entry per site, in request order`,
+  openMeteoLocationMismatch: (at: string, detail: string) => `${at}: the answer does not match the site at this position (${detail})`,
+  openMeteoNoHourly: (at: string) => `${at}: the answer has no "hourly" object`,
+  openMeteoMissingVariable: (at: string, variable: string, present: string[]) =>
+    `${at}: hourly variable "${variable}" is missing from the answer (it has: ${present.join(", ") || "nothing"})`,
+  openMeteoNotArray: (at: string, variable: string, got: unknown) => `${at}: hourly "${variable}" should be an array; got ${formatValue(got)}`,
+  openMeteoLengthMismatch: (at: string, variable: string, length: number, times: number) =>
+    `${at}: hourly "${variable}" has ${length} values but "time" has ${times}`,
+  openMeteoNotNumber: (at: string, variable: string, index: number, time: string, got: unknown) =>
+    `${at}: hourly "${variable}" value #${index + 1} (${time}) is ${formatValue(got)}; expected a number or null`,
+  openMeteoUnknownUnit: (at: string, variable: string, unit: unknown, known: string[]) =>
+    `${at}: unknown unit ${formatValue(unit)} for "${variable}" in hourly_units (understood: ${known.join(", ")})`,
+  openMeteoBadTime: (at: string, index: number, got: unknown, why: string) =>
+    `${at}: ${index >= 0 ? `time #${index + 1} is ${formatValue(got)}` : `${formatValue(got)}`}: ${why}`,
+  openMeteoBadDate: (field: string, got: unknown) => `open-meteo: ${field} is ${formatValue(got)}; expected a date YYYY-MM-DD`,
+  openMeteoBadRange: (start: string, end: string) => `open-meteo: end ${end} is before start ${start}`,
+  openMeteoForecastWindow: (start: string, end: string, first: string, last: string) =>
+    `open-meteo forecast: ${start}..${end} is outside what the forecast endpoint serves today (${first}..${last}); use "historical-forecast" or "archive" for older dates`,
+  openMeteoBadSite: (id: string, why: string) => `open-meteo: site "${id}": ${why}`,
+  openMeteoBadOption: (name: string, got: unknown, expected: string) => `open-meteo: ${name} is ${formatValue(got)}; expected ${expected}`,
+  openMeteoBadBaseUrl: (url: string) =>
+    `open-meteo: base URL ${formatValue(url)} is not an http(s) URL without query (e.g. https://api.open-meteo.com or http://127.0.0.1:8080)`,
+  // Weather agent (pipeline/weather/collect.ts)
+  weatherNothingToAsk: (start: string, end: string) => `nothing to ask for: the period ${start} to ${end} is empty (check weather.start / weather.end)`,
+  weatherNoApiKey: (env: string) => `no API key: set ${env} in the environment to use OpenWeatherMap`,
+  weatherUnknownSite: (site: string) => `noaa-isd provider names site "${site}", which is not among the sites in the config`,
+  weatherIsdNoSource: (site: string) => `noaa-isd provider for site "${site}" needs a path or a url`,
+  weatherIsdRejects: (n: number, line: number, reason: string) => `${n} ISD-Lite line(s) rejected, first: line ${line}: ${reason}`,
+  weatherNoProviders: (config: string) => `no weather providers in ${config}: add weather.providers, e.g. [{type: "open-meteo"}]`,
 } as const;
 
 export function formatValue(value: unknown): string {
@@ -50,6 +135,12 @@ export function formatValue(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+function owmErrorHint(cod: string): string {
+  if (cod === "401") return " (check the API key, and that it has the One Call 3.0 \"One Call by Call\" subscription; new keys take up to 2 hours to activate)";
+  if (cod === "429") return " (too many calls: the key's per-minute or daily call limit is used up)";
+  return "";
 }
 
 /** An error whose message is meant for the user as is (no stack needed in the CLI). */

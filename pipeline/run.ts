@@ -14,7 +14,9 @@ import {withLock} from "./snapshot/lock.ts";
 import {dataDirPath, lockPath} from "./snapshot/paths.ts";
 import {currentManifest, currentSnapshotDir} from "./snapshot/read.ts";
 import {writeSnapshot, type SnapshotTableSpec} from "./snapshot/write.ts";
-import {createWeatherTable, loadWeatherFile} from "./weather/fromFile.ts";
+import type {ProviderStatus} from "./weather/collect.ts";
+import {createWeatherTable, loadCollectedWeather, loadWeatherFile} from "./weather/fromFile.ts";
+import {prepareWeather} from "./weather/prepare.ts";
 
 export interface RunOptions {
   /** Config file (else SUNLINE_CONFIG, else ./sunline.config.ts), or an already loaded config. */
@@ -24,6 +26,10 @@ export interface RunOptions {
   force?: boolean;
   log?: (message: string) => void;
   now?: () => Date;
+  /** Weather providers answer from their cache only (also SUNLINE_OFFLINE=1). */
+  offline?: boolean;
+  /** Environment for provider URLs and keys (default process.env). */
+  env?: Record<string, string | undefined>;
   /** Test hook passed to the snapshot writer. */
   afterTable?: (name: string) => void | Promise<void>;
 }
@@ -55,6 +61,13 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
   return withLock(
     lockPath(dataDir),
     async () => {
+      // Weather first: the collected file is an input like any other, so its hash is in the cache key.
+      let weatherStatus: ProviderStatus[] | null = null;
+      if (loaded.config.weather.providers.length) {
+        const {sites} = await withConnection((conn) => resolveInputs(loaded, dataDir, log, (p) => globFiles(conn, p), {hashFiles: false}));
+        const prepared = await prepareWeather(loaded, dataDir, sites, {offline: options.offline, now: options.now?.(), log, env: options.env});
+        weatherStatus = prepared?.status ?? null;
+      }
       const inputs = await withConnection((conn) => resolveInputs(loaded, dataDir, log, (p) => globFiles(conn, p)));
       const cacheKey = sha256(
         stableStringify({config: loaded.config, code: await codeVersion(), inputs: inputs.files.map((f) => [f.role, f.path, f.sha256])})
@@ -83,8 +96,8 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
               code_version: await codeVersion(),
               project: loaded.config.name,
               inputs: inputs.files,
-              weather: {source: inputs.weather?.source ?? "none", fetched_at: null, stale: false},
-              stale: {weather: false},
+              weather: weatherManifest(inputs, weatherStatus),
+              stale: {weather: weatherManifest(inputs, weatherStatus).stale},
               duration_s: Math.round((Date.now() - started) / 100) / 10
             }
           });
@@ -118,7 +131,11 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
 
   await createWeatherTable(conn);
   if (inputs.weather) {
-    const n = await loadWeatherFile(conn, inputs.weather.path, inputs.weather.source, inputs.sites.map((s) => s.id));
+    const siteIds = inputs.sites.map((s) => s.id);
+    const n =
+      inputs.weather.source === "collected"
+        ? await loadCollectedWeather(conn, inputs.weather.path, siteIds)
+        : await loadWeatherFile(conn, inputs.weather.path, inputs.weather.source, siteIds);
     log(`weather: ${n} hourly rows from ${inputs.weather.source}`);
   }
   await conn.run(`CREATE TABLE fault_labels (site_id VARCHAR, fault VARCHAR, start_ts TIMESTAMP, end_ts TIMESTAMP, magnitude DOUBLE, description VARCHAR)`);
@@ -133,4 +150,16 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
 
 async function globFiles(conn: DuckDBConnection, pattern: string): Promise<string[]> {
   return (await queryRows<{file: string}>(conn, "SELECT file FROM glob($1)", [pattern])).map((r) => r.file);
+}
+
+/** The manifest's weather block: where the weather came from and whether any of it is stale. */
+function weatherManifest(inputs: ResolvedInputs, status: ProviderStatus[] | null) {
+  const bad = (status ?? []).filter((s) => s.status === "stale" || s.status === "failed");
+  const fetched = (status ?? []).map((s) => s.fetched_at).filter((t): t is string => t !== null).sort();
+  return {
+    source: status ? [...new Set(status.filter((s) => s.rows > 0).map((s) => s.source))].join(", ") || "none" : (inputs.weather?.source ?? "none"),
+    fetched_at: fetched.at(-1) ?? null,
+    stale: bad.length > 0,
+    ...(status ? {providers: status} : {})
+  };
 }

@@ -1,4 +1,5 @@
 // manifest.json: the provenance of one snapshot, shown by the pages (freshness badge).
+import type {ProviderStatus} from "../weather/collect.ts";
 export interface TableStats {
   rows: number;
   min_ts: string | null;
@@ -25,7 +26,7 @@ export interface Manifest {
   project: string;
   inputs: InputFile[];
   tables: Record<string, TableStats>;
-  weather: {source: string; fetched_at: string | null; stale: boolean};
+  weather: {source: string; fetched_at: string | null; stale: boolean; providers?: ProviderStatus[]};
   stale: {weather: boolean};
   /** Seconds the run took. */
   duration_s: number;

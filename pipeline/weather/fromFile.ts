@@ -1,5 +1,5 @@
 // Weather from a recorded file (the demo fleet's generated weather, or a user's export in the
-// same columns) into weather_hourly. Provider clients arrive with the weather issue.
+// same columns) into weather_hourly, and the weather agent's collected file (prepare.ts).
 import {listValue, type DuckDBConnection} from "@duckdb/node-api";
 import {sqlString} from "../db.ts";
 
@@ -30,4 +30,22 @@ export async function loadWeatherFile(conn: DuckDBConnection, path: string, sour
 async function rowCount(conn: DuckDBConnection): Promise<number> {
   const reader = await conn.runAndReadAll("SELECT count(*)::DOUBLE AS n FROM weather_hourly");
   return Number(reader.getRows()[0][0]);
+}
+
+/** Load the weather agent's collected CSV (prepare.ts): rows carry their own source, kind and issue time. */
+export async function loadCollectedWeather(conn: DuckDBConnection, path: string, siteIds: readonly string[]): Promise<number> {
+  const types = Object.fromEntries([
+    ["site_id", "VARCHAR"], ["ts", "VARCHAR"], ["source", "VARCHAR"], ["kind", "VARCHAR"], ["issued_at", "VARCHAR"],
+    ...WEATHER_COLUMNS.map((c) => [c, "DOUBLE"])
+  ]);
+  const columns = `{${Object.entries(types).map(([k, v]) => `'${k}': '${v}'`).join(", ")}}`;
+  const before = await rowCount(conn);
+  await conn.run(
+    `INSERT INTO weather_hourly
+     SELECT site_id, CAST(CAST(ts AS TIMESTAMPTZ) AS TIMESTAMP), source, kind, CAST(CAST(nullif(issued_at, '') AS TIMESTAMPTZ) AS TIMESTAMP), ${WEATHER_COLUMNS.join(", ")}
+     FROM read_csv(${sqlString(path)}, header = true, columns = ${columns}, nullstr = '')
+     WHERE list_contains($sites, site_id)`,
+    {sites: listValue(siteIds)}
+  );
+  return (await rowCount(conn)) - before;
 }
