@@ -6,6 +6,7 @@ export default {
     {name: "Fleet overview", path: "/"},
     {name: "Data quality", path: "/data-quality"},
     {name: "About the data", path: "/about-data"},
+    {name: "Weather", path: "/weather"},
     {name: "Import a file", path: "/import"}
   ],
   // System fonts: the default theme links Google Fonts, an outside request an offline host can't make.

@@ -21,6 +21,7 @@ const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
   "/": {charts: ["daily-chart", "hourly-chart"], tables: []},
   "/data-quality": {charts: ["coverage-heatmap", "quality-timeline", "rejects-chart"], tables: ["quality-summary", "stuck-runs", "rejects-table"]},
   "/about-data": {charts: ["site-hourly"], tables: ["quality-checks", "rejects"]},
+  "/weather": {charts: ["weather-overlay", "weather-scatter"], tables: ["weather-provenance"]},
   "/import": {charts: ["import-chart"], tables: ["import-preview", "import-quality"]}
 };
 
