@@ -28,6 +28,8 @@ export const weatherProviderSchema = z.discriminatedUnion("type", [
   }),
   z.object({
     type: z.literal("openweathermap"),
+    /** onecall: the 48-hour forecast; timemachine: observed hours of the period, one call per site and hour (slow and billed per call). */
+    products: z.array(z.enum(["onecall", "timemachine"])).min(1).default(["onecall"]),
     /** SUNLINE_OWM_URL overrides it. */
     base_url: z.string().url().optional(),
     /** Environment variable holding the API key (never written to config, logs or snapshots). */

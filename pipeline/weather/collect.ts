@@ -29,7 +29,9 @@ export interface ProviderStatus {
   cached: number;
   /** Latest download time among the answers, ISO UTC (null when nothing came). */
   fetched_at: string | null;
-  /** What went wrong, naming site and period; empty when ok. */
+  /** Requests that failed for good. */
+  failures: number;
+  /** What went wrong, naming site and period (the first few failures); empty when ok. */
   detail: string;
 }
 
@@ -55,6 +57,8 @@ export interface CollectedWeather {
 
 /** One hour of forecast cache: Open-Meteo and OWM update their runs every 1-6 h. */
 const FORECAST_TTL_MS = 3_600_000;
+/** Failures spelled out in a status's detail. */
+const MAX_DETAILED_FAILURES = 3;
 /** ISD-Lite files of the current year grow every day. */
 const ISD_TTL_MS = 6 * 3_600_000;
 
@@ -85,7 +89,7 @@ interface ProviderResult {
 }
 
 function newStatus(source: string, sites: readonly WeatherSite[], start: string, end: string): ProviderStatus {
-  return {source, status: "ok", sites: sites.map((s) => s.id), start, end, rows: 0, requests: 0, cached: 0, fetched_at: null, detail: ""};
+  return {source, status: "ok", sites: sites.map((s) => s.id), start, end, rows: 0, requests: 0, cached: 0, fetched_at: null, failures: 0, detail: ""};
 }
 
 /** Record one answer (or failure) in a status. */
@@ -96,7 +100,10 @@ function note(s: ProviderStatus, outcome: {rows?: number; fromCache?: boolean; s
   if (outcome.fetchedAt && (!s.fetched_at || outcome.fetchedAt > s.fetched_at)) s.fetched_at = outcome.fetchedAt;
   if (outcome.error) {
     s.status = "failed";
-    s.detail = [s.detail, outcome.error].filter(Boolean).join("; ");
+    s.failures++;
+    // The first few failures in full; hundreds of hourly calls failing the same way say no more.
+    if (s.failures <= MAX_DETAILED_FAILURES) s.detail = [s.detail, outcome.error].filter(Boolean).join("; ");
+    else s.detail = s.detail.replace(/ \(and \d+ more failed requests\)$/, "") + ` (and ${s.failures - MAX_DETAILED_FAILURES} more failed requests)`;
   } else if (outcome.stale && s.status === "ok") s.status = "stale";
 }
 
@@ -144,27 +151,44 @@ async function fromOpenMeteo(provider: Extract<WeatherProviderConfig, {type: "op
 async function fromOpenWeatherMap(provider: Extract<WeatherProviderConfig, {type: "openweathermap"}>, o: CollectOptions, env: CollectOptions["env"] & object): Promise<ProviderResult[]> {
   const base = (env.SUNLINE_OWM_URL || provider.base_url || "https://api.openweathermap.org").replace(/\/+$/, "");
   const today = o.now.toISOString().slice(0, 10);
-  const s = newStatus("openweathermap/onecall", o.sites, today, addDays(today, 2));
   const key = env[provider.api_key_env];
-  if (!key) {
-    s.status = "skipped";
-    s.detail = messages.weatherNoApiKey(provider.api_key_env);
-    return [{rows: [], status: s}];
-  }
-  const rows: WeatherRow[] = [];
-  for (const site of o.sites) {
-    const url = `${base}/data/3.0/onecall?lat=${site.lat}&lon=${site.lon}&exclude=current,minutely,daily,alerts&units=metric&appid=${encodeURIComponent(key)}`;
-    try {
-      const answer = await o.http.getJson(url, {cache: FORECAST_TTL_MS, secretParams: ["appid"]});
-      const parsed = parseOpenWeatherMap(answer.body, site.id, {issuedAt: answer.fetchedAt, units: "metric"});
-      rows.push(...parsed);
-      note(s, {rows: parsed.length, fromCache: answer.fromCache, stale: answer.stale, fetchedAt: answer.fetchedAt});
-    } catch (error) {
-      if (!(error instanceof SunlineError)) throw error;
-      note(s, {error: `${site.id}: ${error.message}`});
+  const results: ProviderResult[] = [];
+  for (const product of provider.products) {
+    const [start, end] = product === "onecall" ? [today, addDays(today, 2)] : [o.start, minDate(o.end, addDays(today, -1))];
+    const s = newStatus(`openweathermap/${product}`, o.sites, start, end);
+    const rows: WeatherRow[] = [];
+    results.push({rows, status: s});
+    if (!key) {
+      s.status = "skipped";
+      s.detail = messages.weatherNoApiKey(provider.api_key_env);
+      continue;
     }
+    const query = (site: WeatherSite) => `lat=${site.lat}&lon=${site.lon}&units=metric&appid=${encodeURIComponent(key)}`;
+    // onecall: one forecast per site, cached an hour. timemachine: one call per site and past
+    // hour; those hours never change, so each answer is cached for good.
+    const calls: {site: WeatherSite; url: string; what: string}[] = [];
+    for (const site of o.sites) {
+      if (product === "onecall") calls.push({site, url: `${base}/data/3.0/onecall?${query(site)}&exclude=current,minutely,daily,alerts`, what: site.id});
+      else
+        for (let t = Date.parse(`${start}T00:00:00Z`); t < Date.parse(`${end}T00:00:00Z`) + 86_400_000; t += 3_600_000)
+          calls.push({site, url: `${base}/data/3.0/onecall/timemachine?${query(site)}&dt=${t / 1000}`, what: `${site.id} ${new Date(t).toISOString().slice(0, 13)}h`});
+    }
+    await Promise.all(
+      calls.map(async ({site, url, what}) => {
+        try {
+          const answer = await o.http.getJson(url, {cache: product === "onecall" ? FORECAST_TTL_MS : "forever", secretParams: ["appid"]});
+          const parsed = parseOpenWeatherMap(answer.body, site.id, {issuedAt: product === "onecall" ? answer.fetchedAt : null, units: "metric"});
+          rows.push(...parsed);
+          note(s, {rows: parsed.length, fromCache: answer.fromCache, stale: answer.stale, fetchedAt: answer.fetchedAt});
+        } catch (error) {
+          if (!(error instanceof SunlineError)) throw error;
+          note(s, {error: `${what}: ${error.message}`});
+        }
+      })
+    );
+    // Calls finish in any order; rows are sorted when merged.
   }
-  return [{rows, status: s}];
+  return results;
 }
 
 async function fromIsd(provider: Extract<WeatherProviderConfig, {type: "noaa-isd"}>, o: CollectOptions): Promise<ProviderResult[]> {

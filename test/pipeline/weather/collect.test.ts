@@ -1,6 +1,8 @@
 // The weather agent end to end over loopback HTTP: a fake Open-Meteo (real response format) and
 // the recorded real responses, provider faults, the cache, offline mode and precedence.
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {createServer} from "node:http";
+import type {AddressInfo} from "node:net";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {weatherProviderSchema, type WeatherProviderConfig} from "../../../pipeline/config.ts";
@@ -153,6 +155,45 @@ describe("collectWeather: Open-Meteo over loopback", () => {
       await http.close();
       server.behaviour = "answer";
     });
+  });
+});
+
+describe("collectWeather: OpenWeatherMap over loopback", () => {
+  it("asks onecall and timemachine with the key from the environment, and the key reaches no row, status or cache file", async () => {
+    const secret = "0123456789abcdef0123456789abcdef";
+    const seen: string[] = [];
+    const owm = createServer((req, res) => {
+      const q = new URL(req.url ?? "/", "http://x").searchParams;
+      seen.push(req.url ?? "");
+      if (q.get("appid") !== secret) return void res.writeHead(401, {"content-type": "application/json"}).end('{"cod":401,"message":"Invalid API key"}');
+      const entry = (dt: number) => ({dt, temp: 20, humidity: 50, clouds: 40, wind_speed: 3});
+      const body = req.url!.includes("/timemachine")
+        ? {lat: 1, lon: 2, timezone: "UTC", timezone_offset: 0, data: [entry(Number(q.get("dt")))]}
+        : {lat: 1, lon: 2, timezone: "UTC", timezone_offset: 0, hourly: Array.from({length: 48}, (_, i) => entry(Date.parse("2025-06-10T13:00:00Z") / 1000 + i * 3600))};
+      res.writeHead(200, {"content-type": "application/json"}).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => owm.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(owm.address() as AddressInfo).port}`;
+    await withTempDir(async (dir) => {
+      const {http} = client(dir);
+      const out = await collectWeather({
+        sites: SITES, providers: [weatherProviderSchema.parse({type: "openweathermap", products: ["onecall", "timemachine"]})],
+        start: "2025-06-05", end: "2025-06-05", forecastDays: 2, http, baseDir: ".", now: NOW,
+        env: {SUNLINE_OWM_URL: url, OPENWEATHERMAP_API_KEY: secret}
+      });
+      expect(out.status.map((s) => [s.source, s.status, s.requests, s.rows])).toEqual([
+        ["openweathermap/onecall", "ok", 2, 96],
+        ["openweathermap/timemachine", "ok", 48, 48]
+      ]);
+      const observed = out.rows.filter((r) => r.kind === "observed");
+      expect(observed).toHaveLength(48);
+      expect(observed.every((r) => r.temp_c === 20 && r.issued_at === null && r.ts.startsWith("2025-06-0"))).toBe(true);
+      expect(seen.every((u) => u.includes(`appid=${secret}`))).toBe(true);
+      const stored = [JSON.stringify(out), ...readdirSync(join(dir)).map((f) => readFileSync(join(dir, f), "utf8"))].join("\n");
+      expect(stored).not.toContain(secret);
+      await http.close();
+    });
+    await new Promise<void>((r) => owm.close(() => r()));
   });
 });
 
