@@ -125,6 +125,48 @@ export const messages = {
   weatherIsdNoSource: (site: string) => `noaa-isd provider for site "${site}" needs a path or a url`,
   weatherIsdRejects: (n: number, line: number, reason: string) => `${n} ISD-Lite line(s) rejected, first: line ${line}: ${reason}`,
   weatherNoProviders: (config: string) => `no weather providers in ${config}: add weather.providers, e.g. [{type: "open-meteo"}]`,
+
+  // Prophet (pipeline/models/prophet). `what` is "fit" or "predict".
+  prophetNotSeries: (what: string, field: string, got: unknown) =>
+    `prophet ${what}: ${field} should be an array (or typed array); got ${formatValue(got)}`,
+  prophetTooFewRows: (what: string, rows: number) =>
+    `prophet: the ${what} has ${rows} row${rows === 1 ? "" : "s"}; fitting needs at least 2 (and in practice a few weeks of hours)`,
+  prophetLengthMismatch: (what: string, field: string, length: number, expected: number) =>
+    `prophet ${what}: ${field} has ${length} values but ds has ${expected}; give one value per stamp`,
+  prophetBadValue: (what: string, field: string, index: number, got: unknown, stamp: number | null) =>
+    `prophet ${what}: ${field} value #${index + 1}${stamp !== null && Number.isFinite(stamp) ? ` (${new Date(stamp).toISOString()})` : ""} is ${Number.isNaN(got) ? "NaN" : typeof got === "number" ? String(got) : formatValue(got)}; expected a finite number (drop or fill missing hours first)`,
+  prophetStampsInSeconds: (what: string, index: number, got: number) =>
+    `prophet ${what}: ds value #${index + 1} is ${got}, which as milliseconds is before 1973; ds must be UTC milliseconds (multiply Unix seconds by 1000)`,
+  prophetStampNotWholeSecond: (what: string, index: number, got: number) =>
+    `prophet ${what}: ds value #${index + 1} (${got}) is not a whole number of seconds; Prophet works in whole Unix seconds`,
+  prophetStampsNotIncreasing: (what: string, index: number, previous: number, got: number) =>
+    `prophet ${what}: ds must be strictly increasing, but value #${index + 1} (${new Date(got).toISOString()}) is not after the one before it (${new Date(previous).toISOString()})`,
+  prophetBadCapacity: (got: unknown) => `prophet: capacityKw is ${formatValue(got)}; expected a finite number above 0`,
+  prophetBadParam: (name: string, got: unknown, expected: string) => `prophet: parameter ${name} is ${formatValue(got)}; expected ${expected}`,
+  prophetRegressorNames: (missing: string[], unknown: string[], expected: string[]) =>
+    `prophet predict: the regressors must be the ones the model was fitted with (${expected.join(", ") || "none"})` +
+    `${missing.length > 0 ? `; missing: ${missing.join(", ")}` : ""}${unknown.length > 0 ? `; not in the model: ${unknown.join(", ")}` : ""}`,
+  prophetFitFailed: (reason: string) => `prophet: the optimizer failed: ${reason}`,
+  prophetFreed: () => `prophet: this model was freed; fit it again (or rebuild it with ProphetBaseline.fromJSON)`,
+  prophetBadModelJson: (got: unknown) =>
+    `prophet: not a saved Prophet baseline (expected format "sunline-prophet-baseline", version 1); got ${formatValue(got)}`,
+
+  // Forecast baselines and intervals (pipeline/forecast: baselines.ts, intervals.ts, metrics.ts)
+  forecastNotHour: (what: string, index: number, got: number) =>
+    `${what}: value #${index + 1} is ${Number.isFinite(got) ? `${got} (${new Date(got).toISOString()})` : String(got)}; expected UTC milliseconds on a whole hour (the start of the hour)`,
+  forecastNotAscending: (what: string, index: number, previous: number, got: number) =>
+    `${what}: hours must be strictly increasing, but value #${index + 1} (${new Date(got).toISOString()}) is not after the one before it (${new Date(previous).toISOString()}); sort the series and drop repeated hours`,
+  forecastLengthMismatch: (what: string, length: number, expected: number, against: string) =>
+    `${what} has ${length} values but ${against} has ${expected}; give one value per hour (NaN or null where missing)`,
+  forecastBadIssueTime: (got: unknown) =>
+    `forecast: the issue time is ${typeof got === "number" ? String(got) : formatValue(got)}; expected UTC milliseconds (a finite number)`,
+  forecastNeedsClearSky: (baseline: string, where: string) =>
+    `${baseline}: ${where}.clearSky is missing; clear-sky-index persistence needs the clear-sky energy of the ${where === "history" ? "observed" : "target"} hours`,
+  forecastBadOption: (what: string, name: string, got: unknown, expected: string) =>
+    `${what}: ${name} is ${typeof got === "number" ? String(got) : formatValue(got)}; expected ${expected}`,
+  conformalNoResiduals: (rows: number) =>
+    `conformal calibration: none of the ${rows} rows has actual, predicted, clear sky, horizon and capacity all known; intervals need out-of-sample residuals`,
+  metricNeedsContext: (metric: string, field: string, what: string) => `${metric}: context.${field} is missing; pass ${what}`,
 } as const;
 
 export function formatValue(value: unknown): string {
