@@ -3,7 +3,7 @@
 // the returned per-interval effects; the labels are written to labels.csv.
 
 import {createRng, type Rng} from "./random.ts";
-import {MS_PER_DAY, MS_PER_HOUR, MS_PER_INTERVAL, mod} from "./mathUtil.ts";
+import {MS_PER_DAY, MS_PER_HOUR, MS_PER_INTERVAL, mod} from "../math.ts";
 
 export type FaultType = "outage" | "partial_outage" | "soiling" | "curtailment";
 export const FAULT_TYPES: readonly FaultType[] = ["outage", "partial_outage", "soiling", "curtailment"];

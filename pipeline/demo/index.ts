@@ -133,12 +133,12 @@ export async function generateDemoFleet(outDir: string, options: DemoOptions = {
 }
 
 // Physics and building blocks, exported for tests and for anyone curious.
-export {solarPosition, solarPositionInto, sunTimes, refractionCorrection, type SolarPosition, type SunTimes} from "./solarPosition.ts";
+export {solarPosition, solarPositionInto, sunTimes, refractionCorrection, type SolarPosition, type SunTimes} from "../solar/solarPosition.ts";
 export {
   SOLAR_CONSTANT_WM2, extraterrestrialNormal, extraterrestrialHorizontal, airmassKastenYoung, altitudeToPressure,
   ineichenPerezGhi, haurwitzGhi
-} from "./clearSky.ts";
-export {erbsDecomposition, hayDaviesPoa, isotropicPoa, cosAngleOfIncidence, iamAshrae, GROUND_ALBEDO} from "./irradiance.ts";
+} from "../solar/clearSky.ts";
+export {erbsDecomposition, hayDaviesPoa, isotropicPoa, cosAngleOfIncidence, iamAshrae, GROUND_ALBEDO} from "../solar/irradiance.ts";
 export {faimanCellTemperature, pvwattsDc, pvwattsInverter, DEFAULT_GAMMA} from "./pvSystem.ts";
 export {kastenCzeplakIndex, simulateWeatherProcesses, type ClimateParams} from "./weatherProcess.ts";
 export {simulateSite, hourlyWeather, type SiteSimulation, type HourlyWeather} from "./simulate.ts";

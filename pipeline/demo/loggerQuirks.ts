@@ -4,7 +4,7 @@
 // tests can check each quirk was caught.
 
 import {createRng, type Rng} from "./random.ts";
-import {MS_PER_INTERVAL, solarHour} from "./mathUtil.ts";
+import {MS_PER_INTERVAL, solarHour} from "../math.ts";
 import {formatIsoUtc, formatNaive} from "./timezone.ts";
 import type {SiteSimulation} from "./simulate.ts";
 import type {SiteModel} from "./sites.ts";

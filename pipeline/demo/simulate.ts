@@ -4,13 +4,13 @@
 // sunrise/sunset and clipping better than a single midpoint.
 
 import {type DemoSite, getSiteModel} from "./sites.ts";
-import {createSolarPosition, solarPositionInto} from "./solarPosition.ts";
-import {extraterrestrialNormal, ineichenPerezGhi} from "./clearSky.ts";
-import {erbsDecomposition, hayDaviesPoa, iamAshrae, type Decomposition, type PlaneOfArray} from "./irradiance.ts";
+import {createSolarPosition, solarPositionInto} from "../solar/solarPosition.ts";
+import {extraterrestrialNormal, ineichenPerezGhi} from "../solar/clearSky.ts";
+import {erbsDecomposition, hayDaviesPoa, iamAshrae, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
 import {faimanCellTemperature, pvwattsDc, pvwattsInverter, DEFAULT_GAMMA} from "./pvSystem.ts";
 import {simulateWeatherProcesses, type WeatherProcesses} from "./weatherProcess.ts";
 import {planFaults, type FaultEffects} from "./faults.ts";
-import {DEG, MS_PER_HOUR, MS_PER_INTERVAL, MS_PER_MINUTE} from "./mathUtil.ts";
+import {DEG, MS_PER_HOUR, MS_PER_INTERVAL, MS_PER_MINUTE} from "../math.ts";
 
 /** Degradation is counted from a fixed commissioning date so it does not depend on the chosen span. */
 const COMMISSIONING_MS = Date.UTC(2023, 0, 1);

@@ -1,7 +1,7 @@
 // UTC → local wall-clock conversion for the logger files. Intl is only consulted about once per day
 // (plus a binary search at each transition), never per row, so the 560k-row fleet stays fast.
 
-import {MS_PER_DAY, MS_PER_INTERVAL} from "./mathUtil.ts";
+import {MS_PER_DAY, MS_PER_INTERVAL} from "../math.ts";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

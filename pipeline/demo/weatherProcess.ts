@@ -4,7 +4,7 @@
 // so weather genuinely explains production.
 
 import {ar1Series, createRng} from "./random.ts";
-import {MS_PER_DAY, MS_PER_INTERVAL, clamp, dayOfYear, monthlyValue, normalCdf, normalQuantile, solarHour} from "./mathUtil.ts";
+import {MS_PER_DAY, MS_PER_INTERVAL, clamp, dayOfYear, monthlyValue, normalCdf, normalQuantile, solarHour} from "../math.ts";
 
 export interface ClimateParams {
   /** Mean cloud cover fraction (0..1) per calendar month, Jan..Dec. */

@@ -9,7 +9,7 @@ import type {HourlyWeather, SiteSimulation} from "./simulate.ts";
 import type {FaultLabel} from "./faults.ts";
 import {ROW_DROP, ROW_DUPLICATE, ROW_MALFORMED, type LoggerRecord} from "./loggerQuirks.ts";
 import {formatIsoUtc, formatNaive} from "./timezone.ts";
-import {MS_PER_HOUR, MS_PER_INTERVAL} from "./mathUtil.ts";
+import {MS_PER_HOUR, MS_PER_INTERVAL} from "../math.ts";
 
 /** Collects lines into ~64 KB chunks before handing them to the stream, honouring back-pressure. */
 export class BufferedWriter {

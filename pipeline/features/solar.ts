@@ -13,12 +13,12 @@
 //   temperature, inverter or other losses: a healthy plant's clear-sky index under a clear sky sits
 //   near 0.8–1.0, not at 1.
 //
-// The physics lives in pipeline/demo/ (the demo generator's own models) and is imported from there.
+// The physics lives in pipeline/solar/ (shared with the demo generator and the hybrid forecaster).
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {DuckDBTimestampValue} from "@duckdb/node-api";
-import {extraterrestrialNormal, ineichenPerezGhi} from "../demo/clearSky.ts";
-import {erbsDecomposition, hayDaviesPoa, type Decomposition, type PlaneOfArray} from "../demo/irradiance.ts";
-import {createSolarPosition, solarPositionInto} from "../demo/solarPosition.ts";
+import {extraterrestrialNormal, ineichenPerezGhi} from "../solar/clearSky.ts";
+import {erbsDecomposition, hayDaviesPoa, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
+import {createSolarPosition, solarPositionInto} from "../solar/solarPosition.ts";
 import {sqlIdent} from "../db.ts";
 import type {FeatureInfo} from "./types.ts";
 

@@ -24,8 +24,8 @@ import {smartPersistenceWith} from "./baselines.ts";
 import {HOUR_MS, isKnown} from "./series.ts";
 import {fitProphetBaseline, type ProphetBaseline, type ProphetParams} from "../models/prophet/index.ts";
 import {trainGbdt, type GbdtModel, type GbdtParams} from "../models/gbdt/index.ts";
-import {ineichenPerezGhi, extraterrestrialNormal} from "../demo/clearSky.ts";
-import {solarPosition} from "../demo/solarPosition.ts";
+import {ineichenPerezGhi, extraterrestrialNormal} from "../solar/clearSky.ts";
+import {solarPosition} from "../solar/solarPosition.ts";
 
 const DEG = Math.PI / 180;
 /** Sub-samples per hour for hour-mean solar geometry and clear sky. */

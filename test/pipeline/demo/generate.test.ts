@@ -6,7 +6,7 @@ import {join} from "node:path";
 import {DEMO_GENERATOR_VERSION, DEMO_SITES, generateDemoFleet, type DemoOutput, type DemoSite} from "../../../pipeline/demo/index.ts";
 import {hourlyWeather, simulateSite} from "../../../pipeline/demo/simulate.ts";
 import {ZoneOffsets, formatNaive} from "../../../pipeline/demo/timezone.ts";
-import {solarPosition} from "../../../pipeline/demo/solarPosition.ts";
+import {solarPosition} from "../../../pipeline/solar/solarPosition.ts";
 
 const SEED = 20240701;
 // Span A: Berlin/Madrid spring forward (Mar 30), Santiago (Apr 5/6) and Sydney (Apr 6) fall back.

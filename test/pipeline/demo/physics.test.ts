@@ -1,13 +1,13 @@
 import {describe, expect, it} from "vitest";
-import {solarPosition, sunTimes} from "../../../pipeline/demo/solarPosition.ts";
+import {solarPosition, sunTimes} from "../../../pipeline/solar/solarPosition.ts";
 import {
   airmassKastenYoung, extraterrestrialHorizontal, extraterrestrialNormal, haurwitzGhi, ineichenPerezGhi
-} from "../../../pipeline/demo/clearSky.ts";
-import {erbsDecomposition, hayDaviesPoa, isotropicPoa} from "../../../pipeline/demo/irradiance.ts";
+} from "../../../pipeline/solar/clearSky.ts";
+import {erbsDecomposition, hayDaviesPoa, isotropicPoa} from "../../../pipeline/solar/irradiance.ts";
 import {faimanCellTemperature, pvwattsDc, pvwattsInverter} from "../../../pipeline/demo/pvSystem.ts";
 import {Rng, ar1Series, createRng} from "../../../pipeline/demo/random.ts";
 import {kastenCzeplakIndex} from "../../../pipeline/demo/weatherProcess.ts";
-import {DEG, normalCdf, normalQuantile} from "../../../pipeline/demo/mathUtil.ts";
+import {DEG, normalCdf, normalQuantile} from "../../../pipeline/math.ts";
 
 const MIN = 60_000;
 

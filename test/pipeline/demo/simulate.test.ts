@@ -2,7 +2,7 @@ import {describe, expect, it} from "vitest";
 import {DEMO_SITES, getDemoSite, getSiteModel} from "../../../pipeline/demo/sites.ts";
 import {hourlyWeather, simulateSite} from "../../../pipeline/demo/simulate.ts";
 import {simulateWeatherProcesses} from "../../../pipeline/demo/weatherProcess.ts";
-import {solarPosition} from "../../../pipeline/demo/solarPosition.ts";
+import {solarPosition} from "../../../pipeline/solar/solarPosition.ts";
 
 const SEED = 20240701;
 const start = Date.parse("2025-06-10T00:00:00Z");

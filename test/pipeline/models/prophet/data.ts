@@ -1,7 +1,7 @@
 // A seeded synthetic PV site for the Prophet tests: hourly energy from the sun's real path (the
 // demo's NOAA solar position), Haurwitz clear-sky GHI, one cloudiness factor per day and noise.
-import {haurwitzGhi} from "../../../../pipeline/demo/clearSky.ts";
-import {solarPosition} from "../../../../pipeline/demo/solarPosition.ts";
+import {haurwitzGhi} from "../../../../pipeline/solar/clearSky.ts";
+import {solarPosition} from "../../../../pipeline/solar/solarPosition.ts";
 
 export const SITE = {lat: 48.14, lon: 11.58, capacityKw: 100};
 const MS_PER_HOUR = 3_600_000;

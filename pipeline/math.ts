@@ -1,4 +1,5 @@
-// Small numeric helpers shared by the demo physics.
+// Small numeric helpers (angles, time constants, clamping, normal distribution) shared by the
+// solar physics, the demo generator and the pipeline.
 
 export const DEG = Math.PI / 180;
 export const MS_PER_MINUTE = 60_000;

@@ -1,7 +1,8 @@
-// Clear-sky irradiance. Ineichen–Perez (2002) global horizontal irradiance with a fixed per-site
-// Linke turbidity drives the demo; Haurwitz (1945) is kept as a simple reference model.
+// Clear-sky irradiance. Ineichen–Perez (2002) global horizontal irradiance with a Linke turbidity
+// (per site in the demo generator, a default in the forecast features); Haurwitz (1945) is kept as
+// a simple reference model.
 
-import {DEG} from "./mathUtil.ts";
+import {DEG} from "../math.ts";
 
 /** Total solar irradiance at 1 AU (Kopp & Lean 2011), W/m². */
 export const SOLAR_CONSTANT_WM2 = 1361;

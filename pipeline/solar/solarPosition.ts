@@ -2,7 +2,7 @@
 // series): declination, equation of time, hour angle, then zenith and azimuth. Accurate to about
 // 0.01° in declination and a few arc-minutes in elevation for 1900-2100, far better than needed.
 
-import {DEG, MS_PER_DAY, MS_PER_MINUTE, mod} from "./mathUtil.ts";
+import {DEG, MS_PER_DAY, MS_PER_MINUTE, mod} from "../math.ts";
 
 export interface SolarPosition {
   /** Geometric zenith angle, degrees. */

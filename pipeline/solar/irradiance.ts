@@ -1,7 +1,7 @@
 // Splitting global horizontal irradiance into beam and diffuse parts (Erbs et al. 1982) and
 // transposing them onto the tilted module plane (Hay & Davies 1980, or the isotropic sky).
 
-import {DEG, clamp} from "./mathUtil.ts";
+import {DEG, clamp} from "../math.ts";
 
 export const GROUND_ALBEDO = 0.2;
 
