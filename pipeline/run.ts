@@ -80,6 +80,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
       const now = (options.now ?? (() => new Date()))();
       const snapshotId = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${cacheKey.slice(0, 8)}`;
       log(`pipeline: building snapshot ${snapshotId} (${inputs.sites.length} sites, ${inputs.production.length} production files)`);
+      const weather = weatherManifest(inputs, weatherStatus);
       const snapshotDir = await withConnection(
         async (conn) => {
           await buildTables(conn, loaded, inputs, join(dataDir, "bronze"), log);
@@ -96,8 +97,8 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
               code_version: await codeVersion(),
               project: loaded.config.name,
               inputs: inputs.files,
-              weather: weatherManifest(inputs, weatherStatus),
-              stale: {weather: weatherManifest(inputs, weatherStatus).stale},
+              weather,
+              stale: {weather: weather.stale},
               duration_s: Math.round((Date.now() - started) / 100) / 10
             }
           });

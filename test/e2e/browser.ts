@@ -1,5 +1,8 @@
 // Headless Debian Chromium through playwright-core, with the flags this machine needs offline.
+import {spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
+import {join} from "node:path";
+import {projectRoot} from "../../scripts/framework.ts";
 import {chromium, type Browser, type Page} from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.SUNLINE_CHROMIUM ?? "/usr/bin/chromium";
@@ -38,4 +41,18 @@ export function watchPage(page: Page): string[] {
     if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
   });
   return problems;
+}
+
+/**
+ * The built site's folder, building it first on a fresh checkout (so the tests check the real
+ * artefact). `page` (e.g. "weather.html") must exist afterwards, or the page is not configured.
+ */
+export function ensureBuiltSite(page = "index.html"): string {
+  const dist = join(projectRoot, "dist");
+  if (!existsSync(join(dist, page))) {
+    const build = spawnSync("npm", ["run", "build"], {cwd: projectRoot, stdio: "inherit"});
+    if (build.status !== 0) throw new Error("npm run build failed; see its output above");
+    if (!existsSync(join(dist, page))) throw new Error(`dist/${page} is missing: is its page listed in observablehq.config.ts pages?`);
+  }
+  return dist;
 }

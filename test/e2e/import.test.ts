@@ -1,8 +1,7 @@
 // The Import page in real Chromium against the built site: a CSV picked in the browser is read
 // client-side, its detection, quality checks and config snippet show, overrides recompute the
 // checks, and nothing leaves the machine.
-import {spawnSync} from "node:child_process";
-import {existsSync, readFileSync} from "node:fs";
+import {readFileSync} from "node:fs";
 import {mkdir} from "node:fs/promises";
 import {join} from "node:path";
 import type {Browser, BrowserContext, Page} from "playwright-core";
@@ -10,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {projectRoot} from "../../scripts/framework.ts";
 import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
 import * as importer from "../../src/components/importer.js";
-import {chromiumMissingReason, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
 
 const dist = join(projectRoot, "dist");
 const shots = join(projectRoot, "test-results", "e2e");
@@ -24,11 +23,7 @@ describe.skipIf(missing !== null)("Import page in Chromium", () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, "import.html"))) {
-      const build = spawnSync("npm", ["run", "build"], {cwd: projectRoot, stdio: "inherit"});
-      if (build.status !== 0) throw new Error("npm run build failed; see its output above");
-      if (!existsSync(join(dist, "import.html"))) throw new Error("dist/import.html is missing: is /import listed in observablehq.config.ts pages?");
-    }
+    ensureBuiltSite("import.html");
     await mkdir(shots, {recursive: true});
     server = await serveStatic(dist);
     browser = await launchChromium();

@@ -1,7 +1,5 @@
 // The built site in real Chromium: every page in observablehq.config.ts loads from dist/ over
 // loopback with no console errors and no request leaving the machine, and its charts render.
-import {spawnSync} from "node:child_process";
-import {existsSync} from "node:fs";
 import {mkdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
 import type {Browser} from "playwright-core";
@@ -9,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import frameworkConfig from "../../observablehq.config.ts";
 import {projectRoot} from "../../scripts/framework.ts";
 import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
-import {chromiumMissingReason, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
 
 const dist = join(projectRoot, "dist");
 const shots = join(projectRoot, "test-results", "e2e");
@@ -30,11 +28,7 @@ describe.skipIf(missing !== null)("built site in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, "index.html"))) {
-      // A fresh checkout: build once so the test checks the real artefact.
-      const build = spawnSync("npm", ["run", "build"], {cwd: projectRoot, stdio: "inherit"});
-      if (build.status !== 0) throw new Error("npm run build failed; see its output above");
-    }
+    ensureBuiltSite("index.html");
     await mkdir(shots, {recursive: true});
     server = await serveStatic(dist);
     browser = await launchChromium();

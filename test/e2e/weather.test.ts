@@ -4,7 +4,6 @@
 // an intercepted route (the recorded real answer when ../shared/data is there, a small inline answer
 // in the same format otherwise), its overlay and config entry show, errors show in the page, the
 // stale badge names site and period, and nothing else leaves 127.0.0.1.
-import {spawnSync} from "node:child_process";
 import {existsSync, readFileSync} from "node:fs";
 import {mkdir, readdir} from "node:fs/promises";
 import {join} from "node:path";
@@ -15,7 +14,7 @@ import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
 import {clearSkyGhi, clearSkyHourMean, solarPosition} from "../../src/components/weatherClearSky.js";
 import {forecastSpans, joinHours, pickWeather, provenance, staleNotices} from "../../src/components/weatherData.js";
 import {chooseEndpoint, configSnippet, lookupUrl, parseOpenMeteo, validateLookup} from "../../src/components/weatherLookup.js";
-import {chromiumMissingReason, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
 
 const dist = join(projectRoot, "dist");
 const shots = join(projectRoot, "test-results", "e2e");
@@ -210,11 +209,7 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, "weather.html"))) {
-      const build = spawnSync("npm", ["run", "build"], {cwd: projectRoot, stdio: "inherit"});
-      if (build.status !== 0) throw new Error("npm run build failed; see its output above");
-      if (!existsSync(join(dist, "weather.html"))) throw new Error("dist/weather.html is missing: is /weather listed in observablehq.config.ts pages?");
-    }
+    ensureBuiltSite("weather.html");
     await mkdir(shots, {recursive: true});
     server = await serveStatic(dist);
     browser = await launchChromium();

@@ -3,7 +3,7 @@
 // distinct values gets one bin per value. Trees then split on bin boundaries, and histograms
 // over bins replace sorting at every node (the "hist" method of XGBoost and LightGBM).
 import type {Columns} from "./types.ts";
-import {sampleIndices, seededRandom} from "./random.ts";
+import {sampleIndices, seededRandom} from "../../random.ts";
 
 /** Code for a missing value (NaN); value bins are 0..cuts.length. */
 export const MISSING_BIN = 255;

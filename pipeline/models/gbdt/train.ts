@@ -6,7 +6,7 @@ import {growTree, leafOfBinned} from "./grow.ts";
 import {GbdtModel} from "./model.ts";
 import {objectiveFor} from "./objectives.ts";
 import {leafBudget, resolveParams} from "./params.ts";
-import {sampleIndices, seededRandom} from "./random.ts";
+import {sampleIndices, seededRandom} from "../../random.ts";
 import {serialOps, startTrainingThreads} from "./workers.ts";
 import type {Dataset, GbdtParams, TrainOptions} from "./types.ts";
 

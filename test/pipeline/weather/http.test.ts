@@ -7,6 +7,7 @@ import {describe, expect, it} from "vitest";
 import {SunlineError} from "../../../pipeline/messages.ts";
 import {parseRetryAfter, WeatherFetchError, WeatherHttp, type HttpPolicy, type JsonResult} from "../../../pipeline/weather/http.ts";
 import {withTempDir} from "../../helpers.ts";
+import {mulberry32} from "../../../pipeline/random.ts";
 
 // Real HTTP over 127.0.0.1 against a node:http server; only the clock, the sleep between retries
 // and the jitter's random numbers are injected, so nothing here waits for a backoff.
@@ -45,18 +46,6 @@ async function withServer<T>(handler: Handler, fn: (server: Server) => Promise<T
   }
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = 42;
 const T0 = Date.parse("2025-06-01T12:00:00Z");
 const FAST: Partial<HttpPolicy> = {timeoutMs: 5000, retries: 3, backoffMs: 100, maxBackoffMs: 300, concurrency: 4, maxRetryAfterMs: 60_000};
@@ -77,7 +66,7 @@ async function withClient<T>(cacheDir: string, fn: (client: Client) => Promise<T
     policy: {...FAST, ...options.policy},
     offline: options.offline,
     log: (m) => logs.push(m),
-    random: seeded(SEED),
+    random: mulberry32(SEED),
     sleep: async (ms) => void delays.push(ms),
     now: () => clock.now
   });
@@ -287,7 +276,7 @@ describe("WeatherHttp: retries", () => {
             expect(delays[0]).toBeGreaterThanOrEqual(2000);
             // Plus at most one base backoff of jitter.
             expect(delays[0]).toBeLessThan(2000 + FAST.backoffMs!);
-            expect(delays[0]).toBe(Math.round(2000 + seeded(SEED)() * FAST.backoffMs!));
+            expect(delays[0]).toBe(Math.round(2000 + mulberry32(SEED)() * FAST.backoffMs!));
           });
           expect(server.hits()).toBe(2);
         }
@@ -342,7 +331,7 @@ describe("WeatherHttp: retries", () => {
           await withClient(dir, async ({http, delays}) => {
             const result = await http.getJson(`${server.base}/x`, {cache: false});
             expect(result).toMatchObject({body: {ok: true}, attempts: 2, fromCache: false, stale: false});
-            expect(delays).toEqual([Math.round(seeded(SEED)() * 100)]);
+            expect(delays).toEqual([Math.round(mulberry32(SEED)() * 100)]);
           });
           expect(server.hits()).toBe(2);
         }
@@ -365,7 +354,7 @@ describe("WeatherHttp: retries", () => {
               `weather: GET ${url} failed after 4 attempts: HTTP 500 (content-type application/json); the body starts "{\\"error\\":\\"internal\\"}"`
             );
             // backoffMs 100 doubling, capped at maxBackoffMs 300: ranges 100, 200, 300.
-            const random = seeded(SEED);
+            const random = mulberry32(SEED);
             expect(delays).toEqual([100, 200, 300].map((cap) => Math.round(random() * cap)));
             expect(logs).toHaveLength(3);
             expect(logs[0]).toContain("retry 1 of 3");

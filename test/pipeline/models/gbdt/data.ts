@@ -1,5 +1,5 @@
 // Seeded synthetic data for the GBDT tests.
-import {seededRandom} from "../../../../pipeline/models/gbdt/random.ts";
+import {seededRandom} from "../../../../pipeline/random.ts";
 
 export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());

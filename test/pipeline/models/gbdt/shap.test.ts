@@ -1,20 +1,9 @@
 import {describe, expect, it} from "vitest";
 import {expectedValue, treeShap} from "../../../../pipeline/models/gbdt/shap.ts";
 import {leafIndex, TreeBuilder, type Tree} from "../../../../pipeline/models/gbdt/tree.ts";
+import {mulberry32} from "../../../../pipeline/random.ts";
 
 const F = 5;
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Split `i` of a builder (a leaf so far) on feature f at threshold t, adding two leaves. */
 function splitLeaf(b: TreeBuilder, i: number, f: number, t: number, defaultLeft: boolean, left: [number, number], right: [number, number]): [number, number] {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {GbdtModel, trainGbdt} from "../../../../pipeline/models/gbdt/index.ts";
-import {seededRandom} from "../../../../pipeline/models/gbdt/random.ts";
+import {seededRandom} from "../../../../pipeline/random.ts";
 import {friedman, gaussian, rmse} from "./data.ts";
 
 const step = () => {

@@ -2,6 +2,7 @@
 // demo's NOAA solar position), Haurwitz clear-sky GHI, one cloudiness factor per day and noise.
 import {haurwitzGhi} from "../../../../pipeline/solar/clearSky.ts";
 import {solarPosition} from "../../../../pipeline/solar/solarPosition.ts";
+import {mulberry32} from "../../../../pipeline/random.ts";
 
 export const SITE = {lat: 48.14, lon: 11.58, capacityKw: 100};
 const MS_PER_HOUR = 3_600_000;
@@ -24,17 +25,6 @@ export interface SyntheticSite {
   ghi: Float64Array;
   /** Sun above the horizon at some time during the hour. */
   sunUp: boolean[];
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Hour-mean clear-sky GHI and whether the sun is up during the hour starting at `utcMs`. */

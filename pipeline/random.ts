@@ -1,10 +1,12 @@
-// A small seeded generator (mulberry32): every random choice in training comes from it, so a seed
-// fixes the model bit for bit.
+// A small seeded generator (mulberry32) for the pipeline and the tests: every random choice in
+// GBDT training comes from it, so a seed fixes a model bit for bit. (The demo generator has its
+// own streams, demo/random.ts.)
 
 export type Random = () => number;
 
-export function seededRandom(seed: number): Random {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
+/** mulberry32 from a 32-bit state: uniform numbers in [0, 1). */
+export function mulberry32(seed: number): Random {
+  let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -12,6 +14,11 @@ export function seededRandom(seed: number): Random {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** mulberry32 with the seed mixed first, so that seeds 0, 1, 2 … start far apart. */
+export function seededRandom(seed: number): Random {
+  return mulberry32(seed ^ 0x9e3779b9);
 }
 
 /** `k` distinct indices out of 0..n-1, ascending (partial Fisher-Yates). */
