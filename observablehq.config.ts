@@ -4,6 +4,7 @@ export default {
   root: "src",
   pages: [
     {name: "Fleet overview", path: "/"},
+    {name: "Forecast", path: "/forecast"},
     {name: "Data quality", path: "/data-quality"},
     {name: "About the data", path: "/about-data"},
     {name: "Weather", path: "/weather"},

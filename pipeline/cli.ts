@@ -8,6 +8,7 @@ import {formatSummary} from "./ingest/index.ts";
 import {messages, SunlineError} from "./messages.ts";
 import {queryRows, withConnection} from "./db.ts";
 import {resolveInputs} from "./inputs.ts";
+import {formatForecastSummary} from "./forecast/summary.ts";
 import {runPipeline} from "./run.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
 import {prepareWeather} from "./weather/prepare.ts";
@@ -20,6 +21,9 @@ Commands:
   run                 run the whole pipeline and write a snapshot (skipped when nothing changed)
   ingest FILE...      check files against the config's column mapping: rows in, accepted, rejected by
                       reason, duplicates, sites, time range (no snapshot is written)
+  forecast            run the pipeline (skipped when nothing changed) and print the forecast: the next
+                      issue per site (energy, 80 % range, weather used) and the evaluation window's
+                      accuracy against the reference forecasts
   status              show the current snapshot: when, from what, table sizes
   weather             collect weather from the config's providers (weather.providers) into the data
                       dir, with a summary per provider; \`run\` does the same before building
@@ -55,6 +59,11 @@ export async function main(argv: string[]): Promise<number> {
     case "run": {
       const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
       process.stdout.write(`${result.skipped ? "unchanged" : "written"}: ${result.snapshotDir}\n`);
+      return 0;
+    }
+    case "forecast": {
+      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      process.stdout.write(await formatForecastSummary(result.snapshotDir));
       return 0;
     }
     case "ingest": {

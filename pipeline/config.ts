@@ -157,8 +157,39 @@ export const configSchema = z
       })
       .default({memory_limit: "1GB"}),
     forecast: z
-      .object({resolution: z.literal("1h").default("1h"), horizon_h: z.number().int().positive().default(48)})
-      .default({resolution: "1h", horizon_h: 48}),
+      .object({
+        /** Run the forecast stage at all (it needs about a week of history per site). */
+        enabled: z.boolean().default(true),
+        resolution: z.literal("1h").default("1h"),
+        /** Hours covered by each issue. */
+        horizon_h: z.number().int().min(1).max(168).default(48),
+        /** Site-local hour of day at which forecasts are issued (0 = local midnight). */
+        issue_hour_local: z.number().int().min(0).max(23).default(0),
+        /**
+         * Days before the end of the data that are forecast again, one issue a day, by a model fitted
+         * only on the data before them: the out-of-sample record the forecast page scores.
+         */
+        evaluation_days: z.number().int().min(1).max(366).default(30),
+        /** A site with fewer days of history than this is forecast by the fleet-wide transfer model. */
+        new_site_days: z.number().int().min(1).default(60),
+        /** Largest TreeSHAP contributions stored per forecast hour. */
+        top_contributions: z.number().int().min(0).max(20).default(5),
+        /** Accuracy-versus-history curve: one site's history cut to each length, own model vs fleet transfer. */
+        transfer_curve: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** Site to hold out (default: the first site with a full history). */
+            site: z.string().optional(),
+            history_days: z.array(z.number().int().positive()).min(1).default([7, 14, 30, 60, 120, 240])
+          })
+          .default({enabled: true, history_days: [7, 14, 30, 60, 120, 240]}),
+        prophet: z.record(z.string(), z.unknown()).default({}),
+        gbdt: z.record(z.string(), z.unknown()).default({})
+      })
+      .default({
+        enabled: true, resolution: "1h", horizon_h: 48, issue_hour_local: 0, evaluation_days: 30, new_site_days: 60, top_contributions: 5,
+        transfer_curve: {enabled: true, history_days: [7, 14, 30, 60, 120, 240]}, prophet: {}, gbdt: {}
+      }),
     anomaly: z
       .object({window_h: z.number().int().positive().default(168), threshold: z.number().positive().default(2.5)})
       .default({window_h: 168, threshold: 2.5})

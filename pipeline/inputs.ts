@@ -23,7 +23,8 @@ export interface ProductionInput {
 export interface ResolvedInputs {
   sites: SiteConfig[];
   production: ProductionInput[];
-  weather: {path: string; source: string} | null;
+  /** `forecastPath`: archived forecasts beside the observed file (the demo's), loaded as kind 'forecast'. */
+  weather: {path: string; source: string; forecastPath?: string} | null;
   labelsPath: string | null;
   files: InputFile[];
 }
@@ -81,7 +82,9 @@ export async function resolveInputs(
         })
       });
     }
-    if (config.weather.provider === "demo") weather = {path: join(dir, "weather", "demo_weather.csv"), source: "demo"};
+    if (config.weather.provider === "demo") {
+      weather = {path: join(dir, "weather", "demo_weather.csv"), source: "demo", forecastPath: join(dir, "weather", "demo_weather_forecast.csv")};
+    }
     labelsPath = join(dir, "labels.csv");
   }
 
@@ -105,6 +108,8 @@ export async function resolveInputs(
   }
   const weatherLabel = weather?.source === "demo" ? "demo/weather/demo_weather.csv" : weather?.source === "collected" ? "weather/collected.csv" : weather ? labelOf(weather.path) : "";
   if (weather) await add(weather.path, weatherLabel, "weather");
+  // Hashed too: new forecast vintages change the weather the forecasts may use, so they invalidate the cache.
+  if (weather?.forecastPath) await add(weather.forecastPath, weather.source === "demo" ? "demo/weather/demo_weather_forecast.csv" : labelOf(weather.forecastPath), "weather");
   if (labelsPath) await add(labelsPath, "demo/labels.csv", "labels");
   return {sites, production, weather, labelsPath, files};
 }

@@ -1,4 +1,4 @@
-// The whole DAG for one config: inputs → ingest → clean → weather → data quality → snapshot.
+// The whole DAG for one config: inputs → ingest → clean → weather → data quality → forecast → snapshot.
 // Runs once per input state: a lock serialises concurrent callers (every loader of a build calls
 // this) and a cache key over config, input files and code skips runs that would change nothing.
 import type {DuckDBConnection} from "@duckdb/node-api";
@@ -7,6 +7,7 @@ import {buildDataQuality} from "./clean/dataQuality.ts";
 import {buildProductionHourly} from "./clean/hourly.ts";
 import {loadConfig, type LoadedConfig} from "./config.ts";
 import {queryRows, sqlString, withConnection} from "./db.ts";
+import {runForecastStage} from "./forecast/stage.ts";
 import {ingestAll} from "./ingest/index.ts";
 import {resolveInputs, type ResolvedInputs} from "./inputs.ts";
 import {codeVersion, sha256, stableStringify} from "./snapshot/hash.ts";
@@ -50,7 +51,12 @@ export const SNAPSHOT_TABLES: readonly SnapshotTableSpec[] = [
   {name: "data_quality", orderBy: "site_id, \"check\""},
   {name: "rejects", orderBy: "source, line"},
   {name: "quality_events", orderBy: "site_id, start_ts, kind", tsColumn: "start_ts"},
-  {name: "fault_labels", orderBy: "site_id, start_ts, fault", tsColumn: "start_ts"}
+  {name: "fault_labels", orderBy: "site_id, start_ts, fault", tsColumn: "start_ts"},
+  {name: "forecasts", orderBy: "site_id, issued_at, model_version, ts", tsColumn: "ts"},
+  {name: "forecast_contributions", orderBy: "site_id, issued_at, model_version, ts, rank", tsColumn: "ts"},
+  {name: "forecast_accuracy", orderBy: "site_id, horizon, model"},
+  {name: "model_registry", orderBy: "created_at DESC, version"},
+  {name: "transfer_curve", orderBy: "site_id, history_days, model"}
 ];
 
 export async function runPipeline(options: RunOptions = {}): Promise<RunResult> {
@@ -84,6 +90,9 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
       const snapshotDir = await withConnection(
         async (conn) => {
           await buildTables(conn, loaded, inputs, join(dataDir, "bronze"), log);
+          const forecast = await runForecastStage(conn, {
+            config: loaded.config.forecast, dataDir, snapshotId, previousSnapshotDir: await currentSnapshotDir(dataDir), now, log
+          });
           return writeSnapshot(conn, {
             dataDir,
             snapshotId,
@@ -99,6 +108,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
               inputs: inputs.files,
               weather,
               stale: {weather: weather.stale},
+              forecast,
               duration_s: Math.round((Date.now() - started) / 100) / 10
             }
           });
@@ -138,6 +148,11 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
         ? await loadCollectedWeather(conn, inputs.weather.path, siteIds)
         : await loadWeatherFile(conn, inputs.weather.path, inputs.weather.source, siteIds);
     log(`weather: ${n} hourly rows from ${inputs.weather.source}`);
+    if (inputs.weather.forecastPath) {
+      const {loadWeatherForecastFile} = await import("./weather/fromFile.ts");
+      const f = await loadWeatherForecastFile(conn, inputs.weather.forecastPath, inputs.weather.source, siteIds);
+      log(`weather: ${f} hourly forecast rows (archived day-ahead vintages) from ${inputs.weather.source}`);
+    }
   }
   await conn.run(`CREATE TABLE fault_labels (site_id VARCHAR, fault VARCHAR, start_ts TIMESTAMP, end_ts TIMESTAMP, magnitude DOUBLE, description VARCHAR)`);
   if (inputs.labelsPath) {

@@ -3,26 +3,8 @@
 
 import {MS_PER_DAY, MS_PER_INTERVAL} from "../math.ts";
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** UTC offset (local − UTC, ms) of an IANA zone at an instant, straight from Intl (slow; cache it). */
-export function utcOffsetMs(timeZone: string, utcMs: number): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(utcMs));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return local - Math.floor(utcMs / 1000) * 1000;
-}
+export {utcOffsetMs} from "../timezone.ts";
+import {utcOffsetMs} from "../timezone.ts";
 
 export interface OffsetTransition {
   /** First UTC instant (interval-aligned) at which `offsetMs` applies. */

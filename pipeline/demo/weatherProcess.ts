@@ -37,10 +37,17 @@ export interface WeatherProcesses {
   humidityPct: Float64Array;
   /** Precipitation amount within each 15-min interval, mm. */
   precipMm: Float64Array;
+  /**
+   * The latent cloud drive z − θ behind `cloud` (cloud = Φ(CLOUD_SHARPNESS·drive)), and its
+   * climatological part (afternoon convection − θ). The demo's NWP-like forecast (weatherForecast.ts)
+   * perturbs drive − climate, the part a forecast has to predict, rather than the bounded cover.
+   */
+  cloudDrive: Float64Array;
+  cloudDriveClimate: Float64Array;
 }
 
 /** Steepness of the latent → cloud-cover map; > 1 gives the observed U-shaped cover distribution. */
-const CLOUD_SHARPNESS = 1.7;
+export const CLOUD_SHARPNESS = 1.7;
 /** Hourly e-folding times of the latent processes. */
 const TAU_SYNOPTIC_H = 60;
 const TAU_MESO_H = 5;
@@ -116,6 +123,8 @@ export function simulateWeatherProcesses(
   const windMs = new Float64Array(n);
   const humidityPct = new Float64Array(n);
   const precipMm = new Float64Array(n);
+  const cloudDrive = new Float64Array(n);
+  const cloudDriveClimate = new Float64Array(n);
   const phiIntra = Math.exp(-1 / TAU_INTRA_Q);
   const innovIntra = Math.sqrt(1 - phiIntra * phiIntra);
   let intra = intraRng.normal();
@@ -129,8 +138,11 @@ export function simulateWeatherProcesses(
 
     // Cloud cover: persistent synoptic + mesoscale latent, sharpened into 0..1.
     const z = 0.8 * atInterval(synoptic, q) + 0.6 * atInterval(meso, q) + convection;
-    const c = normalCdf(CLOUD_SHARPNESS * (z - theta[Math.floor(q / 4)]));
+    const th = theta[Math.floor(q / 4)];
+    const c = normalCdf(CLOUD_SHARPNESS * (z - th));
     cloud[q] = c;
+    cloudDrive[q] = z - th;
+    cloudDriveClimate[q] = convection - th;
 
     // Clear-sky index: Kasten–Czeplak mean response with varying cloud optical depth, daily clear-sky
     // turbidity jitter, and intra-hour noise largest for broken cloud (which also allows enhancement).
@@ -161,5 +173,5 @@ export function simulateWeatherProcesses(
       precipMm[q] = x > 0 ? (climate.precipScale * Math.pow(x, 1.5)) / 4 : 0;
     }
   }
-  return {startMs, n, cloud, clearSkyIndex, tempC, windMs, humidityPct, precipMm};
+  return {startMs, n, cloud, clearSkyIndex, tempC, windMs, humidityPct, precipMm, cloudDrive, cloudDriveClimate};
 }

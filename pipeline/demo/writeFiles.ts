@@ -1,5 +1,6 @@
-// Serialising the demo fleet: production CSVs as loggers write them, the hourly weather file, the
-// fault labels and the manifest. Output is a pure function of the inputs (no clock, no locale).
+// Serialising the demo fleet: production CSVs as loggers write them, the hourly weather file and its
+// archived forecasts, the fault labels and the manifest. Output is a pure function of the inputs
+// (no clock, no locale).
 
 import {createWriteStream, type WriteStream} from "node:fs";
 import {once} from "node:events";
@@ -109,18 +110,45 @@ export class WeatherCsvWriter {
 
   async append(h: HourlyWeather): Promise<void> {
     for (let k = 0; k < h.hours; k++) {
-      const line = [
-        h.site_id,
-        formatIsoUtc(h.startMs + k * MS_PER_HOUR),
-        fixed(h.ghi[k], 1),
-        fixed(h.dni[k], 1),
-        fixed(h.dhi[k], 1),
-        fixed(h.tempC[k], 1),
-        fixed(h.cloudPct[k], 0),
-        fixed(h.windMs[k], 1),
-        fixed(h.humidityPct[k], 0),
-        fixed(h.precipMm[k], 1)
-      ].join(",");
+      const line = [h.site_id, formatIsoUtc(h.startMs + k * MS_PER_HOUR), weatherValues(h, k)].join(",");
+      if (this.w.line(line)) await this.w.flush();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.w.close();
+  }
+}
+
+/** The eight weather values of hour k, comma-joined, with the precision of the observed file. */
+function weatherValues(h: HourlyWeather, k: number): string {
+  return [
+    fixed(h.ghi[k], 1),
+    fixed(h.dni[k], 1),
+    fixed(h.dhi[k], 1),
+    fixed(h.tempC[k], 1),
+    fixed(h.cloudPct[k], 0),
+    fixed(h.windMs[k], 1),
+    fixed(h.humidityPct[k], 0),
+    fixed(h.precipMm[k], 1)
+  ].join(",");
+}
+
+export const WEATHER_FORECAST_COLUMNS = ["site_id", "ts", "issued_at", ...WEATHER_COLUMNS.slice(2)] as const;
+
+/** Archived forecasts: the observed file's columns plus each row's issue time (weatherForecast.ts). */
+export class WeatherForecastCsvWriter {
+  private readonly w: BufferedWriter;
+
+  constructor(path: string) {
+    this.w = new BufferedWriter(path);
+    this.w.line(WEATHER_FORECAST_COLUMNS.join(","));
+  }
+
+  async append(h: HourlyWeather, issuedAt: (tsMs: number) => number): Promise<void> {
+    for (let k = 0; k < h.hours; k++) {
+      const ts = h.startMs + k * MS_PER_HOUR;
+      const line = [h.site_id, formatIsoUtc(ts), formatIsoUtc(issuedAt(ts)), weatherValues(h, k)].join(",");
       if (this.w.line(line)) await this.w.flush();
     }
   }

@@ -22,8 +22,9 @@
 import {calibrateConformal, conformalIntervals, type ConformalCalibration, type ConformalOptions} from "./intervals.ts";
 import {smartPersistenceWith} from "./baselines.ts";
 import {HOUR_MS, isKnown} from "./series.ts";
-import {fitProphetBaseline, type ProphetBaseline, type ProphetParams} from "../models/prophet/index.ts";
-import {trainGbdt, type GbdtModel, type GbdtParams} from "../models/gbdt/index.ts";
+import {fitProphetBaselines, ProphetBaseline, type ProphetBaselineJson, type ProphetFitInput, type ProphetParams} from "../models/prophet/index.ts";
+import {GbdtModel, trainGbdt, type GbdtModelJson, type GbdtParams} from "../models/gbdt/index.ts";
+import {localIssueTimes} from "../timezone.ts";
 import {ineichenPerezGhi, extraterrestrialNormal} from "../solar/clearSky.ts";
 import {solarPosition} from "../solar/solarPosition.ts";
 
@@ -208,7 +209,8 @@ export class HybridModel {
   /** Use `fitHybrid`. */
   constructor(
     readonly site: HybridSite,
-    readonly prophet: ProphetBaseline,
+    /** The site's Prophet baseline, or null for a site forecast by the fleet alone (baseline 0, see `baseline: "none"`). */
+    readonly prophet: ProphetBaseline | null,
     readonly gbdt: GbdtModel,
     readonly weatherNames: string[],
     readonly prophetWeather: string[],
@@ -231,8 +233,8 @@ export class HybridModel {
     const w: Record<string, Float64Array> = {};
     for (const name of this.weatherNames) {
       const v = weather?.[name];
-      if (!v || v.length !== n) throw new RangeError(`hybrid: weather "${name}" needs one value per target hour`);
-      w[name] = Float64Array.from(v);
+      if (v && v.length !== n) throw new RangeError(`hybrid: weather "${name}" needs one value per target hour`);
+      w[name] = v ? Float64Array.from(v, (x) => (isKnown(x) ? x : NaN)) : new Float64Array(n).fill(NaN);
     }
     const geo = hourGeometry(this.site, t);
     const histGeo = hourGeometry(this.site, history.ts);
@@ -267,11 +269,13 @@ export class HybridModel {
     }
     const top = input.topContributions ?? 0;
     if (top > 0 && n > 0) {
-      const phi = this.gbdt.contributions(feats);
-      out.contributions = phi.map((row, i) => {
-        if (!r.geo.sunUp[i]) return [];
-        return this.featureNames
-          .map((feature, f) => ({feature, kwh: row[f] * cap}))
+      // TreeSHAP costs about a millisecond per row: daytime rows only (the correction is 0 at night).
+      const day = Array.from({length: n}, (_, i) => i).filter((i) => r.geo.sunUp[i]);
+      const phi = day.length ? this.gbdt.contributions(feats.map((c) => Float64Array.from(day, (i) => c[i]))) : [];
+      out.contributions = Array.from({length: n}, () => []);
+      day.forEach((i, j) => {
+        out.contributions![i] = this.featureNames
+          .map((feature, f) => ({feature, kwh: phi[j][f] * cap}))
           .sort((a, b) => Math.abs(b.kwh) - Math.abs(a.kwh))
           .slice(0, top);
       });
@@ -281,13 +285,19 @@ export class HybridModel {
 
   /** @internal */
   baseline(r: Rows): Float64Array {
+    if (!this.prophet) return new Float64Array(r.ts.length);
     const regressors: Record<string, Float64Array> = {clear_ghi: r.geo.clearGhi};
-    for (const name of this.prophetWeather) regressors[name] = r.weather[name];
+    for (const name of this.prophetWeather) {
+      // A target hour without weather (no forecast reached it) gets the clear sky scaled by the recent
+      // clear-sky index, smart persistence's assumption; the GBDT sees the gap itself as missing.
+      const v = r.weather[name];
+      regressors[name] = name === "ghi" ? v.map((x, i) => (isKnown(x) ? x : r.geo.clearGhi[i] * r.k[i])) : v.map((x) => (isKnown(x) ? x : 0));
+    }
     return this.prophet.predict({ds: r.ts, regressors, sunUp: Array.from(r.geo.sunUp, (u) => u === 1)}).yhat;
   }
 
   free(): void {
-    this.prophet.free();
+    this.prophet?.free();
   }
 }
 
@@ -324,83 +334,255 @@ function features(r: Rows, base: Float64Array, cap: number, weather: string[]): 
   return cols;
 }
 
-/** Fits Prophet + GBDT on the fit slice and calibrates conformal intervals on the calibration slice (see the header). */
-export async function fitHybrid(site: HybridSite, series: HybridSeries, options: HybridOptions): Promise<HybridModel> {
+
+export interface FleetSiteInput {
+  /** Key of the site in the fitted fleet. */
+  id: string;
+  site: HybridSite;
+  series: HybridSeries;
+  /** Issue time of the forecast of each target hour (e.g. the site's local midnight before it). */
+  issueTimeOf: (ts: number) => number;
+}
+
+export interface FleetOptions extends Omit<HybridOptions, "issueTimeOf"> {
+  /**
+   * "prophet" (default): per-site Prophet baselines, the GBDT learns their capacity-normalised residuals.
+   * "none": no per-site model at all; the GBDT learns energy / capacity directly from site-agnostic,
+   * clear-sky-relative features. That is the fleet → site transfer model for sites with little history.
+   */
+  baseline?: "prophet" | "none";
+  /** Threads for the per-site Prophet fits (default: the machine's cores). */
+  threads?: number;
+}
+
+/** One GBDT and one interval calibration shared by the fleet; a `HybridModel` per site. */
+export interface HybridFleet {
+  models: Map<string, HybridModel>;
+  gbdt: GbdtModel;
+  calibration: ConformalCalibration | null;
+  baseline: "prophet" | "none";
+  fitInfo: HybridFitInfo;
+  /** Sites left out because their Prophet fit failed, with the reason. */
+  failed: {id: string; reason: string}[];
+  free(): void;
+}
+
+/**
+ * Fits the fleet: per site, Prophet on its fit slice (unless `baseline: "none"`); one GBDT on the pooled,
+ * capacity-normalised residuals of every site (early-stopped on each site's last `validationFraction`);
+ * one conformal calibration on the pooled out-of-sample residuals of every site's calibration slice
+ * (the residuals are divided by the hour's clear sky, so sites of any size pool). See the header.
+ */
+export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options: FleetOptions): Promise<HybridFleet> {
   const calFrac = options.calibrationFraction ?? 0.2;
   const valFrac = options.validationFraction ?? 0.15;
-  if (!(site.capacityKw > 0)) throw new RangeError("hybrid: capacityKw must be > 0");
+  const mode = options.baseline ?? "prophet";
+  if (inputs.length === 0) throw new RangeError("hybrid: no sites to fit");
   if (!(calFrac >= 0 && calFrac < 1) || !(valFrac > 0 && valFrac < 1)) throw new RangeError("hybrid: fractions must be in [0, 1)");
-  const weatherNames = Object.keys(series.weather ?? {}).sort();
-  const prophetWeather = (options.prophetWeather ?? (weatherNames.includes("ghi") ? ["ghi"] : [])).filter((w) => weatherNames.includes(w));
-
-  // Training hours: before trainEnd, energy known, weather known (for the names given).
-  const trainIdx: number[] = [];
-  for (let i = 0; i < series.ts.length; i++) {
-    if (series.ts[i] >= options.trainEnd) break;
-    if (!isKnown(series.energy[i])) continue;
-    if (weatherNames.some((w) => !isKnown(series.weather![w][i]))) continue;
-    trainIdx.push(i);
+  const weatherNames = Object.keys(inputs[0].series.weather ?? {}).sort();
+  for (const input of inputs) {
+    if (!(input.site.capacityKw > 0)) throw new RangeError(`hybrid: capacityKw of ${input.id} must be > 0`);
+    const names = Object.keys(input.series.weather ?? {}).sort();
+    if (names.join() !== weatherNames.join()) throw new RangeError(`hybrid: site ${input.id} has weather [${names}], the fleet [${weatherNames}]`);
   }
-  if (trainIdx.length < 48) throw new RangeError(`hybrid: only ${trainIdx.length} usable training hours`);
-  const t0 = series.ts[trainIdx[0]];
-  const t1 = series.ts[trainIdx[trainIdx.length - 1]] + HOUR_MS;
-  const calStart = calFrac > 0 ? Math.floor((t1 - (t1 - t0) * calFrac) / HOUR_MS) * HOUR_MS : t1;
-  const fitIdx = trainIdx.filter((i) => series.ts[i] < calStart);
-  const calIdx = trainIdx.filter((i) => series.ts[i] >= calStart);
-  // The history the fit may look at: nothing at or after trainEnd.
-  const cut = trainIdx[trainIdx.length - 1] + 1;
-  const history: HybridSeries = {ts: Array.prototype.slice.call(series.ts, 0, cut), energy: Array.prototype.slice.call(series.energy, 0, cut)};
+  const prophetWeather = mode === "none" ? [] : (options.prophetWeather ?? (weatherNames.includes("ghi") ? ["ghi"] : [])).filter((w) => weatherNames.includes(w));
   const pick = (idx: number[], v: ArrayLike<number>) => Float64Array.from(idx, (i) => v[i]);
 
-  const fitTs = pick(fitIdx, series.ts);
-  const fitY = pick(fitIdx, series.energy);
-  const fitW = Object.fromEntries(weatherNames.map((w) => [w, pick(fitIdx, series.weather![w])]));
-  const fitGeo = hourGeometry(site, fitTs);
-  const p0 = performance.now();
-  const regressors: Record<string, Float64Array> = {clear_ghi: fitGeo.clearGhi};
-  for (const w of prophetWeather) regressors[w] = fitW[w];
-  const prophet = fitProphetBaseline({
-    ds: fitTs, y: fitY.map((y) => Math.min(site.capacityKw, Math.max(0, y))), capacityKw: site.capacityKw, regressors,
-    sunUp: Array.from(fitGeo.sunUp, (u) => u === 1), params: options.prophet
+  interface Prepared {input: FleetSiteInput; history: HybridSeries; fitIdx: number[]; calIdx: number[]; model: HybridModel}
+  const prepared: Prepared[] = [];
+  const trainParts: {feats: Float64Array[]; target: Float64Array}[] = [];
+  const validParts: {feats: Float64Array[]; target: Float64Array}[] = [];
+  let fitHours = 0;
+  let fitFirst = Infinity, fitLast = -Infinity, calFirst = Infinity, calLast = -Infinity;
+  // Per site: the split by time, and Prophet's fit input.
+  const splits = inputs.map((input) => {
+    const {site, series} = input;
+    // Training hours: before trainEnd, energy known, weather known (for the names given).
+    const trainIdx: number[] = [];
+    for (let i = 0; i < series.ts.length; i++) {
+      if (series.ts[i] >= options.trainEnd) break;
+      if (!isKnown(series.energy[i])) continue;
+      if (weatherNames.some((w) => !isKnown(series.weather![w][i]))) continue;
+      trainIdx.push(i);
+    }
+    if (trainIdx.length < 48) throw new RangeError(`hybrid: site ${input.id} has only ${trainIdx.length} usable training hours`);
+    const t0 = series.ts[trainIdx[0]];
+    const t1 = series.ts[trainIdx[trainIdx.length - 1]] + HOUR_MS;
+    const calStart = calFrac > 0 ? Math.floor((t1 - (t1 - t0) * calFrac) / HOUR_MS) * HOUR_MS : t1;
+    const fitIdx = trainIdx.filter((i) => series.ts[i] < calStart);
+    const calIdx = trainIdx.filter((i) => series.ts[i] >= calStart);
+    // The history the fit may look at: nothing at or after trainEnd.
+    const cut = trainIdx[trainIdx.length - 1] + 1;
+    const history: HybridSeries = {ts: Array.prototype.slice.call(series.ts, 0, cut), energy: Array.prototype.slice.call(series.energy, 0, cut)};
+    const fitTs = pick(fitIdx, series.ts);
+    const fitGeo = hourGeometry(site, fitTs);
+    const regressors: Record<string, Float64Array> = {clear_ghi: fitGeo.clearGhi};
+    for (const w of prophetWeather) regressors[w] = pick(fitIdx, series.weather![w]);
+    const prophetInput: ProphetFitInput = {
+      ds: fitTs, y: pick(fitIdx, series.energy).map((y) => Math.min(site.capacityKw, Math.max(0, y))), capacityKw: site.capacityKw, regressors,
+      sunUp: Array.from(fitGeo.sunUp, (u) => u === 1), params: options.prophet
+    };
+    return {input, history, fitIdx, calIdx, fitTs, fitGeo, prophetInput};
   });
+  const p0 = performance.now();
+  const fitted = mode === "prophet" ? await fitProphetBaselines(splits.map((s) => s.prophetInput), {threads: options.threads}) : splits.map(() => null);
   const prophetMs = performance.now() - p0;
+  // A site whose Prophet fit fails leaves the fleet (the caller can forecast it by transfer); the rest go on.
+  const failed = splits.flatMap((s, k) => (fitted[k] instanceof Error ? [{id: s.input.id, reason: (fitted[k] as Error).message}] : []));
+  if (failed.length === splits.length) throw new RangeError(`hybrid: every Prophet fit failed: ${failed.map((f) => `${f.id}: ${f.reason}`).join("; ")}`);
 
-  // GBDT rows: daytime fit hours, target = capacity-normalised residual of the (clipped) baseline.
-  const probe = new HybridModel(site, prophet, null as unknown as GbdtModel, weatherNames, prophetWeather, options.issueTimeOf);
-  const dayIdx = fitIdx.filter((_, j) => fitGeo.sunUp[j] === 1);
-  const rows = probe.rows(pick(dayIdx, series.ts), Object.fromEntries(weatherNames.map((w) => [w, pick(dayIdx, series.weather![w])])), history);
-  const base = probe.baseline(rows);
-  const feats = features(rows, base, site.capacityKw, weatherNames);
-  const target = Float64Array.from(dayIdx, (i, j) => (series.energy[i] - base[j]) / site.capacityKw);
-  const nTrain = Math.floor(dayIdx.length * (1 - valFrac));
-  const slice = (a: Float64Array, s: number, e: number) => a.subarray(s, e);
-  const g0 = performance.now();
+  for (const [k, {input, history, fitIdx, calIdx, fitTs, fitGeo}] of splits.entries()) {
+    const prophet = fitted[k];
+    if (prophet instanceof Error) continue;
+    const {site, series} = input;
+    const model = new HybridModel(site, prophet, null as unknown as GbdtModel, weatherNames, prophetWeather, input.issueTimeOf);
+    // GBDT rows: daytime fit hours, target = capacity-normalised residual of the (clipped) baseline.
+    const dayIdx = fitIdx.filter((_, j) => fitGeo.sunUp[j] === 1);
+    const rows = model.rows(pick(dayIdx, series.ts), Object.fromEntries(weatherNames.map((w) => [w, pick(dayIdx, series.weather![w])])), history);
+    const base = model.baseline(rows);
+    const feats = features(rows, base, site.capacityKw, weatherNames);
+    const target = Float64Array.from(dayIdx, (i, j) => (series.energy[i] - base[j]) / site.capacityKw);
+    const nTrain = Math.floor(dayIdx.length * (1 - valFrac));
+    trainParts.push({feats: feats.map((c) => c.subarray(0, nTrain)), target: target.subarray(0, nTrain)});
+    validParts.push({feats: feats.map((c) => c.subarray(nTrain)), target: target.subarray(nTrain)});
+    prepared.push({input, history, fitIdx, calIdx, model});
+    fitHours += fitIdx.length;
+    fitFirst = Math.min(fitFirst, fitTs[0]);
+    fitLast = Math.max(fitLast, fitTs[fitTs.length - 1]);
+    if (calIdx.length > 0) {
+      calFirst = Math.min(calFirst, series.ts[calIdx[0]]);
+      calLast = Math.max(calLast, series.ts[calIdx[calIdx.length - 1]]);
+    }
+  }
+
   const names = featureNames(weatherNames);
-  const gbdt = await trainGbdt(
-    {features: feats.map((c) => slice(c, 0, nTrain)), target: slice(target, 0, nTrain), names},
-    {...DEFAULT_HYBRID_GBDT, ...options.gbdt},
-    {validation: {features: feats.map((c) => slice(c, nTrain, dayIdx.length)), target: slice(target, nTrain, dayIdx.length), names}}
-  );
+  const concat = (parts: {feats: Float64Array[]; target: Float64Array}[]) => ({
+    features: names.map((_, f) => concatArrays(parts.map((p) => p.feats[f]))),
+    target: concatArrays(parts.map((p) => p.target)),
+    names
+  });
+  const train = concat(trainParts);
+  const valid = concat(validParts);
+  const g0 = performance.now();
+  const gbdt = await trainGbdt(train, {...DEFAULT_HYBRID_GBDT, ...options.gbdt}, {validation: valid});
   const gbdtMs = performance.now() - g0;
 
-  const model = new HybridModel(site, prophet, gbdt, weatherNames, prophetWeather, options.issueTimeOf);
-  model.fitInfo = {
-    fitHours: fitIdx.length, gbdtTrainRows: nTrain, gbdtValidRows: dayIdx.length - nTrain, calibrationRows: 0,
+  // Out-of-sample forecasts of every site's calibration slice, issued as at test time, calibrate the intervals.
+  const cal = {predicted: [] as Float64Array[], actual: [] as Float64Array[], clearSky: [] as Float64Array[], horizonH: [] as Float64Array[], capacity: [] as Float64Array[]};
+  const models = new Map<string, HybridModel>();
+  for (const p of prepared) {
+    const model = new HybridModel(p.input.site, p.model.prophet, gbdt, weatherNames, prophetWeather, p.input.issueTimeOf);
+    models.set(p.input.id, model);
+    if (p.calIdx.length === 0) continue;
+    const w = p.input.series.weather;
+    const f = model.predict({ts: pick(p.calIdx, p.input.series.ts), weather: Object.fromEntries(weatherNames.map((n) => [n, pick(p.calIdx, w![n])])), history: p.history});
+    cal.predicted.push(f.prediction);
+    cal.actual.push(pick(p.calIdx, p.input.series.energy));
+    cal.clearSky.push(f.clearSky_kwh);
+    cal.horizonH.push(f.horizonH);
+    cal.capacity.push(new Float64Array(p.calIdx.length).fill(p.input.site.capacityKw));
+  }
+  const calibrationRows = cal.actual.reduce((a, c) => a + c.length, 0);
+  const calibration = calibrationRows > 0
+    ? calibrateConformal(
+        {predicted: concatArrays(cal.predicted), actual: concatArrays(cal.actual), clearSky: concatArrays(cal.clearSky), horizonH: concatArrays(cal.horizonH), capacity: concatArrays(cal.capacity)},
+        options.conformal
+      )
+    : null;
+  const fitInfo: HybridFitInfo = {
+    fitHours, gbdtTrainRows: train.target.length, gbdtValidRows: valid.target.length, calibrationRows,
     gbdtRounds: gbdt.history?.bestRound ?? 0,
-    fitSlice: [fitTs[0], fitTs[fitTs.length - 1]],
-    calibrationSlice: calIdx.length > 0 ? [series.ts[calIdx[0]], series.ts[calIdx[calIdx.length - 1]]] : null,
+    fitSlice: [fitFirst, fitLast],
+    calibrationSlice: calibrationRows > 0 ? [calFirst, calLast] : null,
     prophetMs, gbdtMs
   };
-  // Out-of-sample forecasts of the calibration slice, issued as at test time, calibrate the intervals.
-  if (calIdx.length > 0) {
-    const calTs = pick(calIdx, series.ts);
-    const f = model.predict({ts: calTs, weather: Object.fromEntries(weatherNames.map((w) => [w, pick(calIdx, series.weather![w])])), history});
-    const actual = pick(calIdx, series.energy);
-    model.calibration = calibrateConformal(
-      {predicted: f.prediction, actual, clearSky: f.clearSky_kwh, horizonH: f.horizonH, capacity: site.capacityKw},
-      options.conformal
-    );
-    model.fitInfo.calibrationRows = calIdx.length;
+  for (const m of models.values()) {
+    m.calibration = calibration;
+    m.fitInfo = fitInfo;
   }
-  return model;
+  return {models, gbdt, calibration, baseline: mode, fitInfo, failed, free: () => models.forEach((m) => m.free())};
+}
+
+/** One site alone: the fleet of one (kept for single-site use and the accuracy benchmark). */
+export async function fitHybrid(site: HybridSite, series: HybridSeries, options: HybridOptions): Promise<HybridModel> {
+  const fleet = await fitHybridFleet([{id: "site", site, series, issueTimeOf: options.issueTimeOf}], options);
+  return fleet.models.get("site")!;
+}
+
+function concatArrays(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export const FLEET_MODEL_FORMAT = "sunline-hybrid-fleet";
+export const FLEET_MODEL_VERSION = 1;
+
+/** A fitted fleet as JSON: per site its settings, Prophet (rows + Stan's optimum) and issue rule; the shared GBDT and calibration. */
+export interface HybridFleetJson {
+  format: typeof FLEET_MODEL_FORMAT;
+  version: typeof FLEET_MODEL_VERSION;
+  baseline: "prophet" | "none";
+  weatherNames: string[];
+  prophetWeather: string[];
+  gbdt: GbdtModelJson;
+  /** ±Infinity bounds written as ±1e308. */
+  calibration: ConformalCalibration | null;
+  fitInfo: HybridFitInfo;
+  sites: {id: string; site: HybridSite; timezone: string; issueHourLocal: number; prophet: ProphetBaselineJson | null}[];
+}
+
+/** `issueRule(id)`: the time zone and local issue hour of a site, so that `fleetFromJSON` can rebuild `issueTimeOf`. */
+export function fleetToJSON(fleet: HybridFleet, issueRule: (id: string) => {timezone: string; issueHourLocal: number}): HybridFleetJson {
+  const first = fleet.models.values().next().value!;
+  const finite = (x: number) => (x === Infinity ? 1e308 : x === -Infinity ? -1e308 : x);
+  return {
+    format: FLEET_MODEL_FORMAT,
+    version: FLEET_MODEL_VERSION,
+    baseline: fleet.baseline,
+    weatherNames: [...first.weatherNames],
+    prophetWeather: [...first.prophetWeather],
+    gbdt: fleet.gbdt.toJSON(),
+    calibration: fleet.calibration && {
+      ...fleet.calibration,
+      buckets: fleet.calibration.buckets.map((b) => ({...b, quantiles: b.quantiles.map((q) => ({...q, lower: finite(q.lower), upper: finite(q.upper)}))}))
+    },
+    fitInfo: fleet.fitInfo,
+    sites: [...fleet.models].map(([id, m]) => ({id, site: m.site, ...issueRule(id), prophet: m.prophet?.toJSON() ?? null}))
+  };
+}
+
+/** Rebuilds a fleet that predicts exactly as the saved one did (Prophet is replayed, not refitted). */
+export function fleetFromJSON(json: HybridFleetJson): HybridFleet {
+  if (json?.format !== FLEET_MODEL_FORMAT || json.version !== FLEET_MODEL_VERSION)
+    throw new RangeError(`hybrid: not a ${FLEET_MODEL_FORMAT} v${FLEET_MODEL_VERSION} model (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);
+  const gbdt = GbdtModel.fromJSON(json.gbdt);
+  const infinite = (x: number) => (x >= 1e308 ? Infinity : x <= -1e308 ? -Infinity : x);
+  const calibration = json.calibration && {
+    ...json.calibration,
+    buckets: json.calibration.buckets.map((b) => ({...b, quantiles: b.quantiles.map((q) => ({...q, lower: infinite(q.lower), upper: infinite(q.upper)}))}))
+  };
+  const models = new Map<string, HybridModel>();
+  for (const s of json.sites) {
+    const prophet = s.prophet ? ProphetBaseline.fromJSON(s.prophet) : null;
+    const m = new HybridModel(s.site, prophet, gbdt, json.weatherNames, json.prophetWeather, localIssueTimes(s.timezone, s.issueHourLocal));
+    m.calibration = calibration;
+    m.fitInfo = json.fitInfo;
+    models.set(s.id, m);
+  }
+  return {models, gbdt, calibration, baseline: json.baseline, fitInfo: json.fitInfo, failed: [], free: () => models.forEach((m) => m.free())};
+}
+
+/** The fleet's shared GBDT and calibration applied to a site it was not fitted on, with no baseline: the transfer forecast. */
+export function transferModelFor(fleet: HybridFleet, site: HybridSite, issueTimeOf: (ts: number) => number): HybridModel {
+  if (fleet.baseline !== "none") throw new RangeError('hybrid: only a fleet fitted with baseline "none" transfers to a new site');
+  const first = fleet.models.values().next().value!;
+  const m = new HybridModel(site, null, fleet.gbdt, first.weatherNames, [], issueTimeOf);
+  m.calibration = fleet.calibration;
+  m.fitInfo = fleet.fitInfo;
+  return m;
 }

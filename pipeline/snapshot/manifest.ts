@@ -15,6 +15,8 @@ export interface InputFile {
   role: "production" | "weather" | "labels";
 }
 
+import type {ForecastStageSummary} from "../forecast/stage.ts";
+
 export interface Manifest {
   snapshot_id: string;
   created_at: string;
@@ -28,6 +30,8 @@ export interface Manifest {
   tables: Record<string, TableStats>;
   weather: {source: string; fetched_at: string | null; stale: boolean; providers?: ProviderStatus[]};
   stale: {weather: boolean};
+  /** What the forecast stage fitted and issued (pipeline/forecast/stage.ts). */
+  forecast?: ForecastStageSummary;
   /** Seconds the run took. */
   duration_s: number;
 }

@@ -17,6 +17,7 @@ if (missing) console.warn(`skipping the page tests: ${missing}`);
 /** What each page must show: cards (by data-testid) that must contain a chart or a table. */
 const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
   "/": {charts: ["daily-chart", "hourly-chart"], tables: []},
+  "/forecast": {charts: ["forecast-chart", "forecast-components", "forecast-vintages", "forecast-transfer"], tables: ["forecast-tomorrow-sites", "forecast-accuracy", "forecast-registry"]},
   "/data-quality": {charts: ["coverage-heatmap", "quality-timeline", "rejects-chart"], tables: ["quality-summary", "stuck-runs", "rejects-table"]},
   "/about-data": {charts: ["site-hourly"], tables: ["quality-checks", "rejects"]},
   "/weather": {charts: ["weather-overlay", "weather-scatter"], tables: ["weather-provenance"]},

@@ -38,7 +38,8 @@ let curPhi: Float64Array | null = null;
  * `x(f)` reads feature f of the row (NaN = missing).
  */
 export function treeShap(tree: Tree, x: (f: number) => number, phi: Float64Array): void {
-  const levels = depth(tree, 0) + 1;
+  const info = treeInfo(tree);
+  const levels = info.depth + 1;
   const need = (levels * (levels + 1)) >> 1;
   if (pathWeight.length < need) {
     pathFeature = new Int32Array(need);
@@ -56,7 +57,15 @@ export function treeShap(tree: Tree, x: (f: number) => number, phi: Float64Array
   } finally {
     curTree = curX = curPhi = null;
   }
-  phi[phi.length - 1] += expectedValue(tree);
+  phi[phi.length - 1] += info.expected;
+}
+
+/** Per-tree constants, computed once per tree rather than once per row (trees are immutable). */
+const infos = new WeakMap<Tree, {depth: number; expected: number}>();
+function treeInfo(tree: Tree): {depth: number; expected: number} {
+  let info = infos.get(tree);
+  if (!info) infos.set(tree, (info = {depth: depth(tree, 0), expected: expectedValue(tree)}));
+  return info;
 }
 
 /**

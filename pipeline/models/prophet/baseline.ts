@@ -23,11 +23,15 @@
 //   not Prophet's simulated ones: augurs draws those from an unseeded RNG (different bounds on
 //   every call), and its Gaussian noise has one width for dawn and noon alike.
 // - Deterministic: same inputs, same outputs, bit for bit (see optimizer.ts for why augurs alone is
-//   not, and `raw` below). The model is not serialisable in augurs; `toJSON` keeps the fitted rows
-//   and the parameters and `fromJSON` refits to the identical model.
+//   not, and `raw` below). The model is not serialisable in augurs; `toJSON` keeps the fitted rows,
+//   the parameters and Stan's optimum, and `fromJSON` replays the fit with that optimum in place of
+//   Stan (milliseconds instead of seconds, the identical model). The same replay lets the slow part,
+//   Stan's L-BFGS, run in worker threads (parallel.ts).
 import {messages, SunlineError} from "../../messages.ts";
 import {ensureProphet, Prophet} from "./init.ts";
-import {canonicalOptimizer} from "./optimizer.ts";
+import type {ProphetInitialParams, ProphetOptimizeOptions, ProphetOptimizeOutput, ProphetOptions, ProphetStanDataJSON} from "@bsull/augurs/prophet";
+import {optimizer as wasmStan} from "./init.ts";
+import {canonicalize} from "./optimizer.ts";
 
 export interface ProphetParams {
   /** Flexibility of the trend at its changepoints (Prophet's `changepoint_prior_scale`). */
@@ -120,12 +124,12 @@ export interface ProphetFitInfo {
 }
 
 export const PROPHET_MODEL_FORMAT = "sunline-prophet-baseline";
-export const PROPHET_MODEL_VERSION = 1;
+export const PROPHET_MODEL_VERSION = 2;
 
 /** What `toJSON` writes: the fitted rows and settings, from which `fromJSON` refits the same model. */
 export interface ProphetBaselineJson {
   format: typeof PROPHET_MODEL_FORMAT;
-  version: typeof PROPHET_MODEL_VERSION;
+  version: typeof PROPHET_MODEL_VERSION | 1;
   capacityKw: number;
   params: ProphetParams;
   /** The fitted rows only (no night hours when they were dropped). */
@@ -133,6 +137,25 @@ export interface ProphetBaselineJson {
   y: number[];
   sunUp: boolean[];
   regressors: Record<string, number[]>;
+  /** Stan's optimum for these rows (version 2); without it (version 1) `fromJSON` runs Stan again. */
+  optimum?: ProphetOptimum;
+}
+
+/** What Stan's optimizer found, coefficients in canonical column order (optimizer.ts): enough to rebuild the fitted model without running it again. */
+export interface ProphetOptimum {
+  k: number;
+  m: number;
+  sigmaObs: number;
+  delta: number[];
+  beta: number[];
+  trend: number[];
+}
+
+/** The optimisation Prophet asked Stan for (captured by `prepareProphetFit`, solved anywhere). */
+export interface StanProblem {
+  init: ProphetInitialParams;
+  dataJson: ProphetStanDataJSON;
+  opts: ProphetOptimizeOptions;
 }
 
 /**
@@ -147,6 +170,27 @@ const MS_PER_HOUR = 3_600_000;
 const MIN_PLAUSIBLE_MS = 1e11;
 
 export function fitProphetBaseline(input: ProphetFitInput): ProphetBaseline {
+  const {data, capacityKw, params, info} = prepareRows(input);
+  return fitRows(data, capacityKw, params, info, {kind: "solve"});
+}
+
+/** A fit split in two: `problem` for Stan (any thread), then `finish` with Stan's answer to the problem in canonical order (optimizer.ts `canonicalize`). */
+export interface PreparedProphetFit {
+  problem: StanProblem;
+  finish(answer: ProphetOptimizeOutput): ProphetBaseline;
+}
+
+/** Validates and prepares a fit without running Stan: see parallel.ts. */
+export function prepareProphetFit(input: ProphetFitInput): PreparedProphetFit {
+  const {data, capacityKw, params, info} = prepareRows(input);
+  let problem: StanProblem | null = null;
+  const probe = fitRows(data, capacityKw, params, info, {kind: "capture", capture: (p) => (problem = p)});
+  probe.free();
+  if (problem === null) throw new SunlineError(messages.prophetFitFailed("Prophet did not call the optimizer"));
+  return {problem, finish: (answer) => fitRows(data, capacityKw, params, info, {kind: "replay", optimum: optimumOf(answer)})};
+}
+
+function prepareRows(input: ProphetFitInput): {data: FitData; capacityKw: number; params: ProphetParams; info: ProphetFitInfo} {
   const params = resolveParams(input.params);
   const capacityKw = input.capacityKw;
   if (!(Number.isFinite(capacityKw) && capacityKw > 0)) throw new SunlineError(messages.prophetBadCapacity(capacityKw));
@@ -157,7 +201,6 @@ export function fitProphetBaseline(input: ProphetFitInput): ProphetBaseline {
   for (const [name, values] of Object.entries(regressors)) checkSeries("fit", `regressor "${name}"`, values, n, input.ds);
   const up = resolveSunUp("fit", input.sunUp, input.ds);
   const nightRows = params.nightRows === "auto" ? (Object.keys(regressors).length > 0 ? "keep" : "drop") : params.nightRows;
-
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (up[i] || nightRows === "keep") rows.push(i);
   if (rows.length < 2) throw new SunlineError(messages.prophetTooFewRows("fit input after leaving out night hours", rows.length));
@@ -168,7 +211,55 @@ export function fitProphetBaseline(input: ProphetFitInput): ProphetBaseline {
     up: pick(up),
     regressors: Object.fromEntries(Object.entries(regressors).map(([name, values]) => [name, pick(values)]))
   };
-  return fitRows(data, capacityKw, params, {rows: n, fittedRows: rows.length, nightRows, fitMs: 0});
+  return {data, capacityKw, params, info: {rows: n, fittedRows: rows.length, nightRows, fitMs: 0}};
+}
+
+function optimumOf(out: ProphetOptimizeOutput): ProphetOptimum {
+  const p = out.params;
+  return {k: p.k, m: p.m, sigmaObs: p.sigmaObs, delta: Array.from(p.delta), beta: Array.from(p.beta), trend: Array.from(p.trend)};
+}
+
+/**
+ * L-BFGS, then BFGS when it stops on a failed line search (Python Prophet falls back likewise): it
+ * happens on series with long flat stretches, e.g. output clipped at capacity for days. (Newton,
+ * Python's fallback, can trap inside the wasm here; parallel.ts tries it in a disposable worker.)
+ */
+function optimizeWithFallback<T>(run: (opts: ProphetOptimizeOptions) => T, opts: ProphetOptimizeOptions): T {
+  try {
+    return run(opts);
+  } catch (error) {
+    if (opts.algorithm && opts.algorithm !== "lbfgs") throw error;
+    return run({...opts, algorithm: "bfgs"});
+  }
+}
+
+/** How `fitRows` gets Stan's answer: run Stan, replay a stored optimum, or capture the problem and stop. */
+type Solve = {kind: "solve"} | {kind: "replay"; optimum: ProphetOptimum} | {kind: "capture"; capture: (problem: StanProblem) => void};
+
+/**
+ * The optimizer handed to augurs. Stan's answers are recorded, stored and replayed in the canonical
+ * column order of optimizer.ts, and mapped to the calling fit's own column order on the way out:
+ * two Prophet objects built from the same data need not order their columns alike.
+ */
+function optimizerFor(solve: Solve, record: (o: ProphetOptimum) => void): ProphetOptions["optimizer"] {
+  return {
+    optimize(init, dataJson, opts) {
+      const logs = {debug: "", info: "", warn: "", error: "", fatal: ""};
+      if (solve.kind === "capture") {
+        solve.capture({init, dataJson, opts});
+        // A placeholder of the right shape; the probe model is thrown away.
+        const t = (JSON.parse(dataJson) as {T: number}).T;
+        return {logs, params: {k: 0, m: 0, sigmaObs: 1, delta: new Float64Array(init.delta.length), beta: new Float64Array(init.beta.length), trend: new Float64Array(t)}};
+      }
+      const problem = canonicalize(init, dataJson);
+      const canonical = solve.kind === "solve"
+        ? optimumOf(optimizeWithFallback((o) => wasmStan.optimize(problem.init, problem.dataJson, o) as ProphetOptimizeOutput, opts))
+        : solve.optimum;
+      record(canonical);
+      const o = canonical;
+      return problem.restore({logs, params: {k: o.k, m: o.m, sigmaObs: o.sigmaObs, delta: Float64Array.from(o.delta), beta: Float64Array.from(o.beta), trend: Float64Array.from(o.trend)}});
+    }
+  };
 }
 
 /** The rows handed to Prophet. */
@@ -185,11 +276,12 @@ interface RegressorScale {
   sd: number;
 }
 
-function fitRows(data: FitData, capacityKw: number, params: ProphetParams, info: ProphetFitInfo): ProphetBaseline {
+function fitRows(data: FitData, capacityKw: number, params: ProphetParams, info: ProphetFitInfo, solve: Solve): ProphetBaseline {
   ensureProphet();
   const started = performance.now();
+  let optimum: ProphetOptimum | null = null;
   const prophet = new Prophet({
-    optimizer: canonicalOptimizer,
+    optimizer: optimizerFor(solve, (o) => (optimum = o)),
     growth: "linear",
     nChangepoints: params.nChangepoints,
     changepointPriorScale: params.changepointPriorScale,
@@ -214,7 +306,8 @@ function fitRows(data: FitData, capacityKw: number, params: ProphetParams, info:
     prophet.free();
     throw new SunlineError(messages.prophetFitFailed(errorText(error)), {cause: error});
   }
-  const model = new ProphetBaseline(prophet, capacityKw, params, scales, data);
+  const model = new ProphetBaseline(prophet, capacityKw, params, scales, data, optimum);
+  if (solve.kind === "capture") return model;
   model.calibrate();
   model.fitInfo = {...info, fitMs: performance.now() - started};
   return model;
@@ -232,7 +325,8 @@ export class ProphetBaseline {
     readonly capacityKw: number,
     readonly params: Readonly<ProphetParams>,
     private readonly scales: readonly RegressorScale[],
-    private readonly data: FitData
+    private readonly data: FitData,
+    private readonly optimum: ProphetOptimum | null = null
   ) {}
 
   /** The regressors `predict` needs, sorted. */
@@ -242,12 +336,15 @@ export class ProphetBaseline {
 
   /** Rebuilds the model from `toJSON`'s output by refitting it (augurs cannot serialise a fitted Prophet). */
   static fromJSON(json: ProphetBaselineJson): ProphetBaseline {
-    if (json === null || typeof json !== "object" || json.format !== PROPHET_MODEL_FORMAT || json.version !== PROPHET_MODEL_VERSION) {
+    if (json === null || typeof json !== "object" || json.format !== PROPHET_MODEL_FORMAT || (json.version !== PROPHET_MODEL_VERSION && json.version !== 1)) {
       throw new SunlineError(messages.prophetBadModelJson(json === null || typeof json !== "object" ? json : {format: json.format, version: json.version}));
     }
     // The saved rows already reflect `nightRows`, so refitting them with the same flags and
-    // parameters selects the same rows again.
-    return fitProphetBaseline({ds: json.ds, y: json.y, sunUp: json.sunUp, capacityKw: json.capacityKw, regressors: json.regressors, params: json.params});
+    // parameters selects the same rows again; with the optimum saved, Stan is not run at all.
+    const input = {ds: json.ds, y: json.y, sunUp: json.sunUp, capacityKw: json.capacityKw, regressors: json.regressors, params: json.params};
+    if (!json.optimum) return fitProphetBaseline(input);
+    const {data, capacityKw, params, info} = prepareRows(input);
+    return fitRows(data, capacityKw, params, info, {kind: "replay", optimum: json.optimum});
   }
 
   toJSON(): ProphetBaselineJson {
@@ -259,7 +356,8 @@ export class ProphetBaseline {
       ds: [...this.data.ds],
       y: [...this.data.y],
       sunUp: [...this.data.up],
-      regressors: Object.fromEntries(Object.entries(this.data.regressors).map(([name, values]) => [name, [...values]]))
+      regressors: Object.fromEntries(Object.entries(this.data.regressors).map(([name, values]) => [name, [...values]])),
+      ...(this.optimum ? {optimum: this.optimum} : {})
     };
   }
 

@@ -11,6 +11,8 @@ export {
   type ProphetFitInput,
   type ProphetForecast,
   type ProphetParams,
+  type ProphetOptimum,
   type ProphetPredictInput,
   type SunUp
 } from "./baseline.ts";
+export {fitProphetBaselines, type ParallelFitOptions} from "./parallel.ts";

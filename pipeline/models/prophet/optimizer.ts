@@ -7,10 +7,7 @@
 // a 100 kW site. This wrapper sorts the columns into an order that depends only on their content
 // before Stan sees them, and puts the coefficients back in augurs' order afterwards, so the same
 // inputs always give the same fit, bit for bit.
-import type {ProphetInitialParams, ProphetOptimizeOptions, ProphetOptimizeOutput, ProphetOptions, ProphetStanDataJSON} from "@bsull/augurs/prophet";
-import {optimizer as wasmStan} from "./init.ts";
-
-type Optimizer = ProphetOptions["optimizer"];
+import type {ProphetInitialParams, ProphetOptimizeOutput, ProphetStanDataJSON} from "@bsull/augurs/prophet";
 
 interface StanData {
   K: number;
@@ -21,22 +18,32 @@ interface StanData {
   s_m: number[];
 }
 
-export const canonicalOptimizer: Optimizer = {
-  optimize(init: ProphetInitialParams, dataJson: ProphetStanDataJSON, opts: ProphetOptimizeOptions): ProphetOptimizeOutput {
-    const data = JSON.parse(dataJson) as StanData;
-    const order = canonicalOrder(data);
-    if (order === null) return wasmStan.optimize(init, dataJson, opts) as ProphetOptimizeOutput;
-    data.X = data.X.map((row) => order.map((j) => row[j]));
-    data.sigmas = order.map((j) => data.sigmas[j]);
-    data.s_a = order.map((j) => data.s_a[j]);
-    data.s_m = order.map((j) => data.s_m[j]);
-    const sortedInit = {...init, beta: Float64Array.from(order, (j) => init.beta[j])};
-    const out = wasmStan.optimize(sortedInit, JSON.stringify(data), opts) as ProphetOptimizeOutput;
-    const beta = new Float64Array(order.length);
-    order.forEach((j, sorted) => (beta[j] = out.params.beta[sorted]));
-    return {...out, params: {...out.params, beta}};
-  }
-};
+export interface CanonicalProblem {
+  init: ProphetInitialParams;
+  dataJson: ProphetStanDataJSON;
+  /** Puts the coefficients of Stan's answer to the canonical problem back in augurs' order. */
+  restore(out: ProphetOptimizeOutput): ProphetOptimizeOutput;
+}
+
+/** The optimisation problem with its feature columns in canonical order (see the header). */
+export function canonicalize(init: ProphetInitialParams, dataJson: ProphetStanDataJSON): CanonicalProblem {
+  const data = JSON.parse(dataJson) as StanData;
+  const order = canonicalOrder(data);
+  if (order === null) return {init, dataJson, restore: (out) => out};
+  data.X = data.X.map((row) => order.map((j) => row[j]));
+  data.sigmas = order.map((j) => data.sigmas[j]);
+  data.s_a = order.map((j) => data.s_a[j]);
+  data.s_m = order.map((j) => data.s_m[j]);
+  return {
+    init: {...init, beta: Float64Array.from(order, (j) => init.beta[j])},
+    dataJson: JSON.stringify(data),
+    restore(out) {
+      const beta = new Float64Array(order.length);
+      order.forEach((j, sorted) => (beta[j] = out.params.beta[sorted]));
+      return {...out, params: {...out.params, beta}};
+    }
+  };
+}
 
 /**
  * Column indices sorted by the columns' values (first differing row decides), then by prior scale

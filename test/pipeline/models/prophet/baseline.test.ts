@@ -216,10 +216,13 @@ describe("clipping, determinism and saving", () => {
     }
   });
 
-  it("saves as JSON and refits to the identical model", () => {
+  it("saves as JSON (with Stan's optimum) and restores the identical model, also from a version-1 file without it", () => {
     const model = fitProphetBaseline(input);
     const json = JSON.parse(JSON.stringify(model));
-    expect(json).toMatchObject({format: PROPHET_MODEL_FORMAT, version: 1, capacityKw: SITE.capacityKw, params: {nightRows: "auto", dailyOrder: 8}});
+    expect(json).toMatchObject({format: PROPHET_MODEL_FORMAT, version: 2, capacityKw: SITE.capacityKw, params: {nightRows: "auto", dailyOrder: 8}});
+    expect(json.optimum.beta.length).toBeGreaterThan(0);
+    const v1 = ProphetBaseline.fromJSON({...json, version: 1, optimum: undefined});
+    expect(Array.from(v1.predict(predictInput).yhat)).toEqual(Array.from(model.predict(predictInput).yhat));
     expect(json.ds.length).toBe(spring.ds.length); // with regressors, "auto" keeps the night rows
     const restored = ProphetBaseline.fromJSON(json);
     const a = model.predict(predictInput);
@@ -233,7 +236,7 @@ describe("clipping, determinism and saving", () => {
     expect(restoredDropped.fitInfo.fittedRows).toBe(dropped.fitInfo.fittedRows);
     expect(Array.from(restoredDropped.predict({ds: next.ds, sunUp: next.sunUp}).yhat)).toEqual(Array.from(dropped.predict({ds: next.ds, sunUp: next.sunUp}).yhat));
 
-    expect(() => ProphetBaseline.fromJSON({...json, version: 2})).toThrow(messages.prophetBadModelJson({format: PROPHET_MODEL_FORMAT, version: 2}));
+    expect(() => ProphetBaseline.fromJSON({...json, version: 3})).toThrow(messages.prophetBadModelJson({format: PROPHET_MODEL_FORMAT, version: 2}));
     model.free();
     expect(() => model.predict(predictInput)).toThrow(messages.prophetFreed());
     for (const m of [restored, dropped, restoredDropped]) m.free();

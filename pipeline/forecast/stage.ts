@@ -1,0 +1,352 @@
+// The forecast stage of a run: fit, register, issue and score. Reads `sites`, `production_hourly`
+// and `weather_hourly`; writes `forecasts`, `forecast_contributions`, `forecast_accuracy`,
+// `model_registry` and `transfer_curve`.
+//
+// Two fits per run, both honest about time:
+//   evaluation  trained on everything before the evaluation window (the last `evaluation_days`
+//               before the data ends); issues one forecast a day inside it, at the site's local
+//               `issue_hour_local`, for `horizon_h` hours. These are scored against what happened
+//               (forecast_accuracy) and are what the forecast page shows for the past.
+//   live        trained on everything; issues the next forecast, at the first local issue time at
+//               or after the end of the data.
+// Each fit is a fleet: Prophet per site + one GBDT on the pooled residuals ("hybrid"), and, when a
+// site has under `new_site_days` of history, the GBDT alone on clear-sky-relative features
+// ("fleet-transfer") for those sites. Training rows use OBSERVED weather (forecasts of the past are
+// not archived in general); issued forecasts use the weather known at their issue time, and every
+// row says which it got (weather_kind). Earlier issues (vintages) of other model versions are
+// carried over from the previous snapshot.
+import type {DuckDBConnection} from "@duckdb/node-api";
+import {DuckDBTimestampValue} from "@duckdb/node-api";
+import {createHash} from "node:crypto";
+import {existsSync} from "node:fs";
+import {join} from "node:path";
+import type {SunlineConfig} from "../config.ts";
+import {sqlString} from "../db.ts";
+import {createModelRegistryTable, modelVersion, readRegistry, registerModel, type RegistryEntry} from "../registry/index.ts";
+import {codeVersion} from "../snapshot/hash.ts";
+import {localIssuesBetween, localIssueTimes} from "../timezone.ts";
+import {scoreForecasts, type AccuracyRow} from "./accuracy.ts";
+import {calibrateConformal, type ConformalCalibration} from "./intervals.ts";
+import {loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
+import {DEFAULT_HYBRID_GBDT, fitHybridFleet, fleetToJSON, hourGeometry, type HybridFleet} from "./hybrid.ts";
+import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
+import {DAY_MS, HOUR_MS} from "./series.ts";
+import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
+
+type ForecastConfig = SunlineConfig["forecast"];
+
+export interface ForecastStageOptions {
+  config: ForecastConfig;
+  dataDir: string;
+  snapshotId: string;
+  /** The snapshot before this run, whose forecasts of other model versions are kept as earlier vintages. */
+  previousSnapshotDir: string | null;
+  now: Date;
+  log: (message: string) => void;
+}
+
+export interface ForecastStageSummary {
+  enabled: boolean;
+  /** End of the data (one past the last hour with a measured value, fleet-wide). */
+  as_of: string | null;
+  evaluation: {start: string; end: string; issues: number} | null;
+  live_issued_at: string | null;
+  models: {version: string; kind: string; purpose: string; new: boolean}[];
+  rows: number;
+  carried_over_rows: number;
+  training_weather: "observed" | "none";
+  weather_variables: string[];
+  seconds: number;
+  stage_seconds: Record<string, number>;
+  skipped_sites: {site_id: string; reason: string}[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** Daytime hours with an outcome needed before the live intervals are calibrated on the evaluation window (else on the fit's own slice). */
+const MIN_RECENT_CALIBRATION_HOURS = 400;
+
+export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageOptions): Promise<ForecastStageSummary> {
+  const started = performance.now();
+  const stages: Record<string, number> = {};
+  let mark = started;
+  const lap = (name: string) => {
+    const now = performance.now();
+    stages[name] = Math.round((now - mark) / 100) / 10;
+    mark = now;
+  };
+  await createTables(conn);
+  const summary: ForecastStageSummary = {
+    enabled: o.config.enabled, as_of: null, evaluation: null, live_issued_at: null, models: [], rows: 0, carried_over_rows: 0,
+    training_weather: "none", weather_variables: [], seconds: 0, stage_seconds: stages, skipped_sites: []
+  };
+  const registry = await readRegistry(o.dataDir);
+  if (!o.config.enabled) {
+    await createModelRegistryTable(conn, registry, []);
+    return summary;
+  }
+  const data = await loadFleetData(conn);
+  lap("load");
+  summary.weather_variables = data.weatherNames;
+  summary.training_weather = data.weatherNames.length ? "observed" : "none";
+  if (data.sites.length === 0) {
+    await createModelRegistryTable(conn, registry, []);
+    o.log("forecast: no site has production data; nothing to forecast");
+    return summary;
+  }
+  const cfg = o.config;
+  const asOf = Math.max(...data.sites.map((s) => s.endKnown));
+  const evalStart = asOf - cfg.evaluation_days * DAY_MS;
+  summary.as_of = iso(asOf);
+  const geometry = new Map(data.sites.map((s) => [s.meta.id, hourGeometry(s.meta, s.ts)]));
+  const issueRule = (id: string) => ({timezone: data.sites.find((s) => s.meta.id === id)!.meta.timezone, issueHourLocal: cfg.issue_hour_local});
+  const code = `${await codeVersion("forecast")}:${await codeVersion("models")}`;
+
+  // Issue times per site: daily inside the evaluation window, and the next one at or after the data's end.
+  const evalIssues = new Map(data.sites.map((s) => [s.meta.id, localIssuesBetween(s.meta.timezone, cfg.issue_hour_local, evalStart, asOf)]));
+  const liveIssue = new Map(data.sites.map((s) => [s.meta.id, localIssuesBetween(s.meta.timezone, cfg.issue_hour_local, asOf, asOf + 2 * DAY_MS)[0]]));
+  summary.evaluation = {start: iso(evalStart), end: iso(asOf), issues: [...evalIssues.values()].reduce((a, v) => a + v.length, 0)};
+  summary.live_issued_at = iso(Math.min(...liveIssue.values()));
+  const requests = data.sites.flatMap((s) =>
+    [...evalIssues.get(s.meta.id)!, liveIssue.get(s.meta.id)!].map((issuedAt) => ({siteId: s.meta.id, issuedAt, ts: targetHours(issuedAt, cfg.horizon_h)}))
+  );
+  const weather = await targetWeather(conn, requests, data.weatherNames);
+  lap("weather");
+
+  const rows: ForecastRow[] = [];
+  const entries: RegistryEntry[] = [];
+  for (const purpose of ["evaluation", "live"] as const) {
+    const trainEnd = purpose === "evaluation" ? evalStart : asOf;
+    const history = (s: SiteSeries) => (trainEnd - s.firstKnown) / DAY_MS;
+    const usable = data.sites.filter((s) => history(s) >= 2);
+    for (const s of data.sites) if (history(s) < 2) summary.skipped_sites.push({site_id: s.meta.id, reason: `${purpose}: under 2 days of history before ${iso(trainEnd)}`});
+    const established = usable.filter((s) => history(s) >= cfg.new_site_days);
+    const fresh = usable.filter((s) => history(s) < cfg.new_site_days);
+    const fits: {kind: "hybrid" | "fleet-transfer"; sites: SiteSeries[]; issueFor: SiteSeries[]}[] = [];
+    if (established.length) fits.push({kind: "hybrid", sites: established, issueFor: established});
+    const transfer = {kind: "fleet-transfer" as const, sites: usable, issueFor: fresh};
+    for (const fit of [...fits, transfer]) {
+      if (fit.issueFor.length === 0) continue;
+      // The live fit trains on every hour (no calibration slice): its intervals are calibrated on the
+      // evaluation window's out-of-sample errors, the most recent ones there are.
+      const recent = purpose === "live" ? recentCalibration(rows.filter((r) => r.run === "evaluation" && r.model === fit.kind), data, cfg) : null;
+      const fleet = await fitFleet(fit.kind, fit.sites, trainEnd, data, cfg, recent ? 0 : undefined);
+      if (recent) for (const m of fleet.models.values()) m.calibration = recent;
+      fleet.calibration = recent ?? fleet.calibration;
+      for (const f of fleet.failed) {
+        // Prophet could not be fitted for this site: the fleet-transfer model forecasts it instead.
+        o.log(`forecast: ${purpose}: site ${f.id}: ${f.reason}; forecast by the fleet-transfer model instead`);
+        summary.skipped_sites.push({site_id: f.id, reason: `${purpose} hybrid: ${f.reason}`});
+        transfer.issueFor.push(fit.sites.find((s) => s.meta.id === f.id)!);
+      }
+      fit.issueFor = fit.issueFor.filter((s) => fleet.models.has(s.meta.id));
+      fit.sites = fit.sites.filter((s) => fleet.models.has(s.meta.id));
+      lap(`fit ${purpose} ${fit.kind}`);
+      const version = modelVersion({kind: fit.kind, dataHash: dataHash(fit.sites, trainEnd, data), features: fleet.gbdt.featureNames, params: fitParams(fit.kind, cfg), codeVersion: code});
+      for (const s of fit.issueFor) {
+        rows.push(...issueForecasts({
+          model: fleet.models.get(s.meta.id)!, modelKind: fit.kind, modelVersion: version, run: purpose, series: s, geometry: geometry.get(s.meta.id)!,
+          issues: purpose === "evaluation" ? evalIssues.get(s.meta.id)! : [liveIssue.get(s.meta.id)!], horizon: cfg.horizon_h, weather,
+          topContributions: cfg.top_contributions, snapshotId: o.snapshotId
+        }));
+      }
+      lap(`issue ${purpose} ${fit.kind}`);
+      const entry: RegistryEntry = {
+        version, kind: fit.kind, purpose, created_at: o.now.toISOString(), snapshot_id: o.snapshotId, sites: fit.sites.map((s) => s.meta.id),
+        train_start: iso(Math.min(...fit.sites.map((s) => s.firstKnown))), train_end: iso(trainEnd),
+        training_weather: summary.training_weather, features: [...fleet.gbdt.featureNames], params: fitParams(fit.kind, cfg),
+        metrics: {
+          gbdt_rounds: fleet.fitInfo.gbdtRounds, gbdt_train_rows: fleet.fitInfo.gbdtTrainRows, calibration_rows: fleet.fitInfo.calibrationRows,
+          prophet_fit_s: Math.round(fleet.fitInfo.prophetMs) / 1000, gbdt_fit_s: Math.round(fleet.fitInfo.gbdtMs) / 1000
+        },
+        data_hash: dataHash(fit.sites, trainEnd, data), code_version: code
+      };
+      if (purpose === "evaluation") Object.assign(entry.metrics, headlineMetrics(rows.filter((r) => r.model_version === version), data));
+      const status = await registerModel(o.dataDir, entry, fleetToJSON(fleet, issueRule));
+      summary.models.push({version, kind: fit.kind, purpose, new: status === "new"});
+      entries.push(entry);
+      fleet.free();
+      lap(`register ${purpose} ${fit.kind}`);
+    }
+  }
+  summary.rows = rows.length;
+  await insertForecasts(conn, rows);
+  summary.carried_over_rows = await carryOverVintages(conn, o.previousSnapshotDir, o.log);
+  await conn.run(`CREATE OR REPLACE TABLE forecasts AS
+    SELECT f.*, p.energy_kwh AS actual_kwh FROM forecast_rows f LEFT JOIN production_hourly p ON p.site_id = f.site_id AND p.ts = f.ts`);
+  await conn.run("DROP TABLE forecast_rows");
+  lap("tables");
+
+  const actual = actualLookup(data);
+  const capacity = (id: string) => data.sites.find((s) => s.meta.id === id)!.meta.capacityKw;
+  await insertAccuracy(conn, scoreForecasts(rows.filter((r) => r.run === "evaluation"), actual, capacity), rows);
+  lap("score");
+
+  if (cfg.transfer_curve.enabled) {
+    const curve = await transferCurve(data, {config: cfg, evalStart, asOf, evalIssues, weather, geometry, snapshotId: o.snapshotId, log: o.log});
+    await insertTransferCurve(conn, curve);
+    lap("transfer curve");
+  }
+  const all = await readRegistry(o.dataDir);
+  await createModelRegistryTable(conn, [...all].reverse(), entries.map((e) => e.version));
+  summary.seconds = Math.round((performance.now() - started) / 100) / 10;
+  o.log(`forecast: stages (s): ${Object.entries(stages).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  o.log(`forecast: ${rows.length} forecast hours from ${summary.models.map((m) => `${m.purpose} ${m.kind} ${m.version}${m.new ? "" : " (known)"}`).join(", ")} in ${summary.seconds} s`);
+  return summary;
+}
+
+function fitParams(kind: "hybrid" | "fleet-transfer", cfg: ForecastConfig): Record<string, unknown> {
+  return {baseline: kind === "hybrid" ? "prophet" : "none", prophet: kind === "hybrid" ? cfg.prophet : {}, gbdt: {...DEFAULT_HYBRID_GBDT, ...cfg.gbdt}, issue_hour_local: cfg.issue_hour_local};
+}
+
+export async function fitFleet(
+  kind: "hybrid" | "fleet-transfer", sites: readonly SiteSeries[], trainEnd: number, data: FleetData, cfg: ForecastConfig, calibrationFraction?: number
+): Promise<HybridFleet> {
+  return fitHybridFleet(
+    sites.map((s) => ({id: s.meta.id, site: s.meta, series: s, issueTimeOf: localIssueTimes(s.meta.timezone, cfg.issue_hour_local)})),
+    {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction}
+  );
+}
+
+/** Conformal calibration on issued forecasts that have an outcome (null when too few daytime hours have one). */
+function recentCalibration(rows: readonly ForecastRow[], data: FleetData, cfg: ForecastConfig): ConformalCalibration | null {
+  const actual = actualLookup(data);
+  const scored = rows.filter((r) => Number.isFinite(actual(r)));
+  if (scored.filter((r) => r.sun_up).length < MIN_RECENT_CALIBRATION_HOURS) return null;
+  const capacity = new Map(data.sites.map((s) => [s.meta.id, s.meta.capacityKw]));
+  return calibrateConformal({
+    predicted: scored.map((r) => r.forecast_kwh), actual: scored.map(actual), clearSky: scored.map((r) => r.clear_sky_kwh),
+    horizonH: scored.map((r) => r.horizon_h), capacity: scored.map((r) => capacity.get(r.site_id)!)
+  });
+}
+
+/** Hash of exactly the training data a fit sees: every site's hours before trainEnd, energy and weather. */
+function dataHash(sites: readonly SiteSeries[], trainEnd: number, data: FleetData): string {
+  const h = createHash("sha256");
+  for (const s of sites) {
+    const n = Math.max(0, Math.min(s.ts.length, Math.ceil((trainEnd - s.ts[0]) / HOUR_MS)));
+    h.update(`${s.meta.id}|${JSON.stringify(s.meta)}|${s.ts[0]}|${n}|`);
+    h.update(new Uint8Array(s.energy.buffer, 0, n * 8));
+    for (const w of data.weatherNames) h.update(new Uint8Array(s.weather[w].buffer, 0, n * 8));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+function actualLookup(data: FleetData): (r: ForecastRow) => number {
+  const bySite = new Map(data.sites.map((s) => [s.meta.id, s]));
+  return (r) => {
+    const s = bySite.get(r.site_id)!;
+    const i = (r.ts - s.ts[0]) / HOUR_MS;
+    return i >= 0 && i < s.ts.length ? s.energy[i] : NaN;
+  };
+}
+
+/** The fleet-level evaluation figures a registry entry carries. */
+function headlineMetrics(rows: readonly ForecastRow[], data: FleetData): Record<string, number | null> {
+  const fleet = scoreForecasts(rows, actualLookup(data), (id) => data.sites.find((s) => s.meta.id === id)!.meta.capacityKw)
+    .find((a) => a.site_id === "fleet" && a.horizon === "all" && a.model === "hybrid");
+  return {nrmse_pct: fleet?.nrmse_pct ?? null, nmae_pct: fleet?.nmae_pct ?? null, skill_rmse: fleet?.skill_rmse ?? null, coverage80: fleet?.coverage80 ?? null, coverage95: fleet?.coverage95 ?? null};
+}
+
+const FORECAST_COLUMNS = `site_id VARCHAR, issued_at TIMESTAMP, ts TIMESTAMP, horizon_h INTEGER, run VARCHAR, model VARCHAR, model_version VARCHAR,
+  forecast_kwh DOUBLE, baseline_kwh DOUBLE, correction_kwh DOUBLE, lower_80 DOUBLE, upper_80 DOUBLE, lower_95 DOUBLE, upper_95 DOUBLE,
+  persistence_kwh DOUBLE, smart_persistence_kwh DOUBLE, climatology_kwh DOUBLE, clear_sky_kwh DOUBLE, sun_up BOOLEAN,
+  weather_kind VARCHAR, weather_source VARCHAR, weather_issued_at TIMESTAMP, issued_in VARCHAR`;
+
+async function createTables(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TABLE forecast_rows (${FORECAST_COLUMNS})`);
+  await conn.run(`CREATE OR REPLACE TABLE forecasts AS SELECT *, NULL::DOUBLE AS actual_kwh FROM forecast_rows`);
+  await conn.run(`CREATE OR REPLACE TABLE forecast_contributions (site_id VARCHAR, issued_at TIMESTAMP, ts TIMESTAMP, model_version VARCHAR, rank INTEGER, feature VARCHAR, contribution_kwh DOUBLE)`);
+  await conn.run(`CREATE OR REPLACE TABLE forecast_accuracy (site_id VARCHAR, horizon VARCHAR, model VARCHAR, n INTEGER, rmse_kwh DOUBLE, mae_kwh DOUBLE, bias_kwh DOUBLE,
+    nrmse_pct DOUBLE, nmae_pct DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, width80_pct DOUBLE, period_start TIMESTAMP, period_end TIMESTAMP,
+    forecast_weather_share DOUBLE, model_version VARCHAR)`);
+  await conn.run(`CREATE OR REPLACE TABLE transfer_curve (site_id VARCHAR, history_days INTEGER, model VARCHAR, n INTEGER, rmse_kwh DOUBLE, nmae_pct DOUBLE, skill_rmse DOUBLE)`);
+}
+
+const ts = (ms: number) => new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+const num = (x: number) => (Number.isFinite(x) ? x : null);
+
+async function insertForecasts(conn: DuckDBConnection, rows: readonly ForecastRow[]): Promise<void> {
+  const a = await conn.createAppender("forecast_rows");
+  for (const r of rows) {
+    a.appendVarchar(r.site_id);
+    a.appendTimestamp(ts(r.issued_at));
+    a.appendTimestamp(ts(r.ts));
+    a.appendInteger(Math.ceil(r.horizon_h));
+    a.appendVarchar(r.run);
+    a.appendVarchar(r.model);
+    a.appendVarchar(r.model_version);
+    for (const v of [r.forecast_kwh, r.baseline_kwh, r.correction_kwh, r.lower_80, r.upper_80, r.lower_95, r.upper_95, r.persistence_kwh, r.smart_persistence_kwh, r.climatology_kwh, r.clear_sky_kwh]) {
+      const x = num(v);
+      if (x === null) a.appendNull();
+      else a.appendDouble(x);
+    }
+    a.appendBoolean(r.sun_up);
+    for (const v of [r.weather_kind, r.weather_source]) v === null ? a.appendNull() : a.appendVarchar(v);
+    if (r.weather_issued_at === null) a.appendNull();
+    else a.appendTimestamp(ts(r.weather_issued_at));
+    a.appendVarchar(r.issued_in);
+    a.endRow();
+  }
+  a.closeSync();
+  const c = await conn.createAppender("forecast_contributions");
+  for (const r of rows) {
+    r.contributions.forEach((k, rank) => {
+      c.appendVarchar(r.site_id);
+      c.appendTimestamp(ts(r.issued_at));
+      c.appendTimestamp(ts(r.ts));
+      c.appendVarchar(r.model_version);
+      c.appendInteger(rank + 1);
+      c.appendVarchar(k.feature);
+      c.appendDouble(k.kwh);
+      c.endRow();
+    });
+  }
+  c.closeSync();
+}
+
+/** Earlier vintages: the previous snapshot's forecasts from model versions this run did not issue again. */
+async function carryOverVintages(conn: DuckDBConnection, previousDir: string | null, log: (m: string) => void): Promise<number> {
+  const prev = previousDir && join(previousDir, "forecasts.parquet");
+  if (!prev || !existsSync(prev)) return 0;
+  const prevContrib = join(previousDir, "forecast_contributions.parquet");
+  try {
+    const before = Number((await (await conn.runAndReadAll("SELECT count(*)::DOUBLE FROM forecast_rows")).getRows())[0][0]);
+    const columns = FORECAST_COLUMNS.split(",").map((c) => c.trim().split(/\s+/)[0]).join(", ");
+    const fresh = "NOT EXISTS (SELECT 1 FROM forecast_rows c WHERE c.site_id = p.site_id AND c.issued_at = p.issued_at AND c.model_version = p.model_version)";
+    if (existsSync(prevContrib)) await conn.run(`INSERT INTO forecast_contributions SELECT site_id, issued_at, ts, model_version, rank, feature, contribution_kwh FROM read_parquet(${sqlString(prevContrib)}) p WHERE ${fresh}`);
+    await conn.run(`INSERT INTO forecast_rows SELECT ${columns} FROM read_parquet(${sqlString(prev)}) p WHERE ${fresh}`);
+    const after = Number((await (await conn.runAndReadAll("SELECT count(*)::DOUBLE FROM forecast_rows")).getRows())[0][0]);
+    if (after > before) log(`forecast: kept ${after - before} forecast hours of earlier vintages from the previous snapshot`);
+    return after - before;
+  } catch (error) {
+    log(`forecast: earlier vintages not carried over (${error instanceof Error ? error.message : String(error)})`);
+    return 0;
+  }
+}
+
+async function insertAccuracy(conn: DuckDBConnection, rows: readonly AccuracyRow[], forecasts: readonly ForecastRow[]): Promise<void> {
+  const version = forecasts.find((r) => r.run === "evaluation" && r.model === "hybrid")?.model_version ?? null;
+  const a = await conn.createAppender("forecast_accuracy");
+  for (const r of rows) {
+    a.appendVarchar(r.site_id);
+    a.appendVarchar(r.horizon);
+    a.appendVarchar(r.model);
+    a.appendInteger(r.n);
+    for (const v of [r.rmse_kwh, r.mae_kwh, r.bias_kwh, r.nrmse_pct, r.nmae_pct, r.skill_rmse, r.coverage80, r.coverage95, r.width80_pct]) {
+      if (v === null || !Number.isFinite(v)) a.appendNull();
+      else a.appendDouble(v);
+    }
+    a.appendTimestamp(ts(r.period_start));
+    a.appendTimestamp(ts(r.period_end));
+    a.appendDouble(r.forecast_weather_share);
+    if (version === null) a.appendNull();
+    else a.appendVarchar(version);
+    a.endRow();
+  }
+  a.closeSync();
+}
+
+async function insertTransferCurve(conn: DuckDBConnection, rows: readonly TransferCurveRow[]): Promise<void> {
+  for (const r of rows)
+    await conn.run("INSERT INTO transfer_curve VALUES ($1, $2, $3, $4, $5, $6, $7)", [r.site_id, r.history_days, r.model, r.n, num(r.rmse_kwh), num(r.nmae_pct), num(r.skill_rmse)]);
+}

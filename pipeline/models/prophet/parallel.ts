@@ -1,0 +1,85 @@
+// Several Prophet fits at once (one per site), on worker threads. A fit is prepared on the calling
+// thread up to the point where Prophet calls Stan (baseline.ts `prepareProphetFit`); the problem,
+// in the canonical column order of optimizer.ts, goes to a worker, and Stan's answer is replayed
+// into the fit. The result is bit for bit the model `fitProphetBaseline` gives: same problem, same
+// optimizer, same seed.
+import {availableParallelism} from "node:os";
+import {Worker} from "node:worker_threads";
+import type {ProphetOptimizeOptions, ProphetOptimizeOutput} from "@bsull/augurs/prophet";
+import {messages, SunlineError} from "../../messages.ts";
+import {prepareProphetFit, type ProphetBaseline, type ProphetFitInput} from "./baseline.ts";
+import {canonicalize} from "./optimizer.ts";
+
+export interface ParallelFitOptions {
+  /** Worker threads (default: the machine's cores, at most one per fit). Stan always runs in a worker. */
+  threads?: number;
+}
+
+/**
+ * Algorithms tried in turn: L-BFGS (Prophet's default), then BFGS and Newton when it stops on a failed
+ * line search (as Python Prophet falls back), which happens on long flat stretches such as output
+ * clipped at capacity for days. Each retry gets a fresh worker: a Stan failure can be a wasm trap,
+ * after which that instance is not to be trusted.
+ */
+const ALGORITHMS = ["lbfgs", "bfgs", "newton"] as const;
+
+/** Fits every input; an input whose fit fails with every algorithm gets its Error in place of a model. */
+export async function fitProphetBaselines(inputs: readonly ProphetFitInput[], options: ParallelFitOptions = {}): Promise<(ProphetBaseline | Error)[]> {
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), inputs.length));
+  const spawn = () => new Worker(new URL("./stanWorker.js", import.meta.url));
+  const workers = Array.from({length: threads}, spawn);
+  try {
+    const results: (ProphetBaseline | Error)[] = new Array(inputs.length);
+    let next = 0;
+    const run = async (slot: number) => {
+      while (next < inputs.length) {
+        const i = next++;
+        try {
+          const fit = prepareProphetFit(inputs[i]);
+          const problem = canonicalize(fit.problem.init, fit.problem.dataJson);
+          let out: ProphetOptimizeOutput | null = null;
+          const errors: string[] = [];
+          for (const algorithm of ALGORITHMS) {
+            try {
+              out = await solve(workers[slot], i, {init: problem.init, dataJson: problem.dataJson, opts: {...fit.problem.opts, algorithm}});
+              break;
+            } catch (error) {
+              errors.push(`${algorithm}: ${error instanceof Error ? error.message : String(error)}`);
+              await workers[slot].terminate();
+              workers[slot] = spawn();
+            }
+          }
+          results[i] = out ? fit.finish(out) : new SunlineError(messages.prophetFitFailed(errors.join("; ")));
+        } catch (error) {
+          results[i] = error instanceof Error ? error : new Error(String(error));
+        }
+      }
+    };
+    await Promise.all(workers.map((_, slot) => run(slot)));
+    return results;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function solve(worker: Worker, id: number, job: {init: unknown; dataJson: string; opts: ProphetOptimizeOptions}): Promise<ProphetOptimizeOutput> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: {id: number; out?: ProphetOptimizeOutput; error?: string}) => {
+      if (m.id !== id) return;
+      cleanup();
+      if (m.error !== undefined) reject(new Error(m.error.trim()));
+      else resolve(m.out!);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.postMessage({id, ...job});
+  });
+}
