@@ -174,6 +174,8 @@ export const configSchema = z
         new_site_days: z.number().int().min(1).default(60),
         /** Largest TreeSHAP contributions stored per forecast hour. */
         top_contributions: z.number().int().min(0).max(20).default(5),
+        /** Days before the end of the data whose issues get contributions (the live issue always does). */
+        explain_days: z.number().int().min(0).default(7),
         /** Accuracy-versus-history curve: one site's history cut to each length, own model vs fleet transfer. */
         transfer_curve: z
           .object({
@@ -187,7 +189,7 @@ export const configSchema = z
         gbdt: z.record(z.string(), z.unknown()).default({})
       })
       .default({
-        enabled: true, resolution: "1h", horizon_h: 48, issue_hour_local: 0, evaluation_days: 30, new_site_days: 60, top_contributions: 5,
+        enabled: true, resolution: "1h", horizon_h: 48, issue_hour_local: 0, evaluation_days: 30, new_site_days: 60, top_contributions: 5, explain_days: 7,
         transfer_curve: {enabled: true, history_days: [7, 14, 30, 60, 120, 240]}, prophet: {}, gbdt: {}
       }),
     anomaly: z

@@ -149,7 +149,7 @@ export const messages = {
   prophetFitFailed: (reason: string) => `prophet: the optimizer failed: ${reason}`,
   prophetFreed: () => `prophet: this model was freed; fit it again (or rebuild it with ProphetBaseline.fromJSON)`,
   prophetBadModelJson: (got: unknown) =>
-    `prophet: not a saved Prophet baseline (expected format "sunline-prophet-baseline", version 1); got ${formatValue(got)}`,
+    `prophet: not a saved Prophet baseline (expected format "sunline-prophet-baseline", version 1 or 2); got ${formatValue(got)}`,
 
   // Forecast baselines and intervals (pipeline/forecast: baselines.ts, intervals.ts, metrics.ts)
   forecastNotHour: (what: string, index: number, got: number) =>

@@ -25,8 +25,10 @@ export interface SiteSeries {
   ts: Float64Array;
   /** kWh, NaN where missing or left out by cleaning. */
   energy: Float64Array;
-  /** Observed weather per model variable (NaN where missing). */
+  /** Weather per model variable for training (NaN where missing): an archived forecast where there is one, else observed. */
   weather: Record<string, Float64Array>;
+  /** 1 where `weather` is an archived forecast, 0 where it is observed. */
+  weatherIsForecast: Uint8Array;
   /** First and one past the last hour with known energy. */
   firstKnown: number;
   endKnown: number;
@@ -44,10 +46,12 @@ export async function loadFleetData(conn: DuckDBConnection): Promise<FleetData> 
   const hours = await queryRows<{site_id: string; ts: number; e: number | null}>(
     conn, "SELECT site_id, epoch_ms(ts)::DOUBLE AS ts, energy_kwh AS e FROM production_hourly ORDER BY site_id, ts");
   const columns = Object.entries(MODEL_WEATHER);
-  const weatherRows = await queryRows<Record<string, number | string | null>>(conn, `
-    SELECT site_id, epoch_ms(ts)::DOUBLE AS ts, ${columns.map(([name, col]) => `${col} AS ${name}`).join(", ")}
-    FROM weather_hourly WHERE kind = 'observed'
-    QUALIFY row_number() OVER (PARTITION BY site_id, ts ORDER BY source) = 1`);
+  const weatherRows = await queryRows<Record<string, number | string | boolean | null>>(conn, `
+    SELECT site_id, epoch_ms(ts)::DOUBLE AS ts, kind = 'forecast' AS is_forecast, ${columns.map(([name, col]) => `${col} AS ${name}`).join(", ")}
+    FROM weather_hourly WHERE kind IN ('observed', 'forecast')
+    -- Training rows get the weather a forecast would have had: an archived forecast where there is one
+    -- (the latest vintage), else the observed hour (stated in the registry and the manifest).
+    QUALIFY row_number() OVER (PARTITION BY site_id, ts ORDER BY CASE kind WHEN 'forecast' THEN 0 ELSE 1 END, issued_at DESC NULLS LAST, source) = 1`);
   const bySite = new Map<string, {ts: number; e: number | null}[]>();
   for (const h of hours) (bySite.get(h.site_id) ?? bySite.set(h.site_id, []).get(h.site_id)!).push(h);
 
@@ -70,7 +74,7 @@ export async function loadFleetData(conn: DuckDBConnection): Promise<FleetData> 
     const weather = Object.fromEntries(columns.map(([name]) => [name, new Float64Array(n).fill(NaN)]));
     sites.push({
       meta: {id: m.site_id, name: m.name, lat: m.lat, lon: m.lon, timezone: m.timezone, capacityKw: m.capacity_kw, tilt: m.tilt ?? 0, azimuth: m.azimuth ?? 180},
-      ts, energy, weather, firstKnown, endKnown
+      ts, energy, weather, weatherIsForecast: new Uint8Array(n), firstKnown, endKnown
     });
   }
   const index = new Map(sites.map((s) => [s.meta.id, s]));
@@ -79,6 +83,7 @@ export async function loadFleetData(conn: DuckDBConnection): Promise<FleetData> 
     if (!s) continue;
     const i = ((w.ts as number) - s.ts[0]) / HOUR_MS;
     if (i < 0 || i >= s.ts.length) continue;
+    s.weatherIsForecast[i] = w.is_forecast ? 1 : 0;
     for (const [name] of columns) {
       const v = w[name];
       if (typeof v === "number" && Number.isFinite(v)) s.weather[name][i] = v;

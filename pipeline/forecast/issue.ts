@@ -56,6 +56,8 @@ export interface IssueOptions {
   horizon: number;
   weather: Map<string, TargetWeather>;
   topContributions: number;
+  /** Contributions only for issues at or after this instant (TreeSHAP costs about a millisecond per daytime hour). */
+  explainFrom?: number;
   snapshotId: string;
 }
 
@@ -71,7 +73,7 @@ export function issueForecasts(o: IssueOptions): ForecastRow[] {
     const from = Math.max(0, Math.floor((s - 8 * DAY_MS - series.ts[0]) / HOUR_MS));
     const to = Math.max(from, Math.min(series.ts.length, Math.ceil((s - series.ts[0]) / HOUR_MS)));
     const f = o.model.predict({
-      ts, weather: w?.values, issueTime: s, topContributions: o.topContributions,
+      ts, weather: w?.values, issueTime: s, topContributions: s >= (o.explainFrom ?? -Infinity) ? o.topContributions : 0,
       history: {ts: series.ts.subarray(from, to), energy: series.energy.subarray(from, to)}
     });
     const targets = {ts, clearSky: f.clearSky_kwh};

@@ -54,7 +54,8 @@ export interface ForecastStageSummary {
   models: {version: string; kind: string; purpose: string; new: boolean}[];
   rows: number;
   carried_over_rows: number;
-  training_weather: "observed" | "none";
+  /** What weather the training rows had, e.g. "forecast where archived (96.5 % of hours), observed otherwise". */
+  training_weather: string;
   weather_variables: string[];
   seconds: number;
   stage_seconds: Record<string, number>;
@@ -87,7 +88,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   const data = await loadFleetData(conn);
   lap("load");
   summary.weather_variables = data.weatherNames;
-  summary.training_weather = data.weatherNames.length ? "observed" : "none";
+  summary.training_weather = trainingWeather(data);
   if (data.sites.length === 0) {
     await createModelRegistryTable(conn, registry, []);
     o.log("forecast: no site has production data; nothing to forecast");
@@ -146,7 +147,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
         rows.push(...issueForecasts({
           model: fleet.models.get(s.meta.id)!, modelKind: fit.kind, modelVersion: version, run: purpose, series: s, geometry: geometry.get(s.meta.id)!,
           issues: purpose === "evaluation" ? evalIssues.get(s.meta.id)! : [liveIssue.get(s.meta.id)!], horizon: cfg.horizon_h, weather,
-          topContributions: cfg.top_contributions, snapshotId: o.snapshotId
+          topContributions: cfg.top_contributions, explainFrom: asOf - cfg.explain_days * DAY_MS, snapshotId: o.snapshotId
         }));
       }
       lap(`issue ${purpose} ${fit.kind}`);
@@ -192,6 +193,14 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   o.log(`forecast: stages (s): ${Object.entries(stages).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   o.log(`forecast: ${rows.length} forecast hours from ${summary.models.map((m) => `${m.purpose} ${m.kind} ${m.version}${m.new ? "" : " (known)"}`).join(", ")} in ${summary.seconds} s`);
   return summary;
+}
+
+function trainingWeather(data: FleetData): string {
+  if (!data.weatherNames.length) return "none";
+  let hours = 0, forecast = 0;
+  for (const s of data.sites) for (let i = 0; i < s.ts.length; i++) if (Number.isFinite(s.energy[i])) (hours++, (forecast += s.weatherIsForecast[i]));
+  const share = hours ? (100 * forecast) / hours : 0;
+  return share === 0 ? "observed" : `forecast where archived (${share.toFixed(1)} % of hours), observed otherwise`;
 }
 
 function fitParams(kind: "hybrid" | "fleet-transfer", cfg: ForecastConfig): Record<string, unknown> {

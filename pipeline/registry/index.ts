@@ -24,8 +24,8 @@ export interface RegistryEntry {
   /** First and one past the last training hour (ISO UTC). */
   train_start: string;
   train_end: string;
-  /** What weather the training rows had: observed (forecast weather is not archived for the past). */
-  training_weather: "observed" | "none";
+  /** What weather the training rows had: archived forecasts where there are some, else observed. */
+  training_weather: string;
   features: string[];
   params: Record<string, unknown>;
   metrics: Record<string, number | null>;

@@ -133,7 +133,7 @@ export function localStamp(ms, zone) {
 
 /** "YYYY-MM-DD HH:MM UTC". */
 export function utcStamp(ms) {
-  return `${new Date(+ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return `${new Date(typeof ms === "string" ? ms : +ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** "UTC+02:00" for the zone at instant `ms`. */

@@ -236,7 +236,7 @@ describe("clipping, determinism and saving", () => {
     expect(restoredDropped.fitInfo.fittedRows).toBe(dropped.fitInfo.fittedRows);
     expect(Array.from(restoredDropped.predict({ds: next.ds, sunUp: next.sunUp}).yhat)).toEqual(Array.from(dropped.predict({ds: next.ds, sunUp: next.sunUp}).yhat));
 
-    expect(() => ProphetBaseline.fromJSON({...json, version: 3})).toThrow(messages.prophetBadModelJson({format: PROPHET_MODEL_FORMAT, version: 2}));
+    expect(() => ProphetBaseline.fromJSON({...json, version: 3})).toThrow(messages.prophetBadModelJson({format: PROPHET_MODEL_FORMAT, version: 3}));
     model.free();
     expect(() => model.predict(predictInput)).toThrow(messages.prophetFreed());
     for (const m of [restored, dropped, restoredDropped]) m.free();
