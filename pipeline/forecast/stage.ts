@@ -130,7 +130,16 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
       // The live fit trains on every hour (no calibration slice): its intervals are calibrated on the
       // evaluation window's out-of-sample errors, the most recent ones there are.
       const recent = purpose === "live" ? recentCalibration(rows.filter((r) => r.run === "evaluation" && r.model === fit.kind), data, cfg) : null;
-      const fleet = await fitFleet(fit.kind, fit.sites, trainEnd, data, cfg, recent ? 0 : undefined);
+      let fleet: HybridFleet;
+      try {
+        fleet = await fitFleet(fit.kind, fit.sites, trainEnd, data, cfg, recent ? 0 : undefined);
+      } catch (error) {
+        // Too little data to fit (e.g. a fleet a few days old) is not a failed run: the other stages' tables still publish.
+        const reason = error instanceof Error ? error.message : String(error);
+        o.log(`forecast: ${purpose} ${fit.kind} not fitted: ${reason}`);
+        for (const s of fit.issueFor) summary.skipped_sites.push({site_id: s.meta.id, reason: `${purpose} ${fit.kind}: ${reason}`});
+        continue;
+      }
       if (recent) for (const m of fleet.models.values()) m.calibration = recent;
       fleet.calibration = recent ?? fleet.calibration;
       for (const f of fleet.failed) {
