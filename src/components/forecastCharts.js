@@ -2,7 +2,7 @@
 // Time axes are UTC instants labelled in the site's local time; values sit at the middle of their hour.
 import * as Plot from "npm:@observablehq/plot";
 import {html} from "npm:htl";
-import {HOUR_MS, MODEL_ORDER, REFERENCES, fmt, formatEnergy, localStamp, localTime, offsetLabel, pct, toCsv, utcStamp, vintageLabel} from "./forecastData.js";
+import {HOUR_MS, MODEL_ORDER, REFERENCES, fmt, formatEnergy, localStamp, localTime, offsetLabel, pct, toCsv, trainingWeather, utcStamp, vintageLabel} from "./forecastData.js";
 
 export const COLORS = {
   Forecast: "var(--theme-foreground-focus)",
@@ -29,12 +29,15 @@ const mid = (r) => new Date(+r.ts + HOUR_MS / 2);
 
 /** Time axis in the site's zone: ticks at UTC hours, labelled with local clock time. */
 function timeAxis(domain, zone, {axis = true} = {}) {
+  // Every three hours from the day's first hour (local midnight, or 00:30 in a :30 zone).
+  const ticks = [];
+  for (let t = +domain[0]; t <= +domain[1]; t += 3 * HOUR_MS) ticks.push(new Date(t));
   return {
     type: "utc",
     domain,
     axis: axis ? "bottom" : null,
     grid: true,
-    ticks: 12,
+    ticks,
     tickFormat: (d) => localTime(d, zone),
     label: axis ? `Local time, ${zone} (${offsetLabel(+domain[0], zone)})` : null,
     labelAnchor: "right",
@@ -102,7 +105,7 @@ export function forecastChart(rows, {width, zone, domain, references = [], selec
  * Prophet's baseline and the GBDT's correction (bars, signed) that add up to the forecast (before
  * clipping), for the same hours.
  */
-export function componentsChart(rows, {width, zone, domain, selectedHour = null, height = 260} = {}) {
+export function componentsChart(rows, {width, zone, domain, selectedHour = null, height = 330} = {}) {
   const names = ["Prophet baseline", "GBDT correction +", "GBDT correction −", "Forecast"];
   const selected = rows.filter((r) => +r.ts === selectedHour);
   return Plot.plot({
@@ -139,6 +142,23 @@ export function componentsChart(rows, {width, zone, domain, selectedHour = null,
   });
 }
 
+/**
+ * The day in sums: Prophet's baseline, the GBDT correction and clipping adding up to the forecast,
+ * the measured energy, and the error of Prophet alone against the hybrid over the day's hours.
+ */
+export function dayPartsTable(p) {
+  const row = (label, value, note = "") => html`<tr><td>${label}</td>${num(value)}<td class="muted">${note}</td></tr>`;
+  return html`<table class="forecast-table forecast-parts" data-testid="forecast-day-parts">
+    <tbody>
+      ${row("Prophet baseline", formatEnergy(p.baseline), p.prophetScore ? `alone: RMSE ${fmt(p.prophetScore.rmse, 2)} kWh per daytime hour` : "")}
+      ${row("+ GBDT correction", `${p.correction >= 0 ? "+" : "−"}${formatEnergy(Math.abs(p.correction))}`)}
+      ${Math.abs(p.clip) >= 0.05 ? row("+ clipping to [0, capacity]", `${p.clip >= 0 ? "+" : "−"}${formatEnergy(Math.abs(p.clip))}`) : ""}
+      ${row(html`<strong>= forecast</strong>`, html`<strong>${formatEnergy(p.forecast)}</strong>`, p.hybridScore ? `RMSE ${fmt(p.hybridScore.rmse, 2)} kWh per daytime hour` : "")}
+      ${row("measured", p.actual == null ? "not yet" : formatEnergy(p.actual))}
+    </tbody>
+  </table>`;
+}
+
 /** Every vintage covering the day on one chart (the chosen one thicker), with the measured values. */
 export function vintageChart(vintages, {width, zone, domain, selectedKey, height = 300} = {}) {
   const label = (v) => vintageShort(v, zone);
@@ -157,7 +177,10 @@ export function vintageChart(vintages, {width, zone, domain, selectedKey, height
     y: {grid: true, label: "Energy per hour (kWh)", nice: true},
     color: {domain: labels, range: labels.map((_, i) => palette[i % palette.length]), legend: true},
     marks: [
-      Plot.lineY(rows, {x: mid, y: "forecast_kwh", z: "vintage", stroke: "vintage", strokeWidth: (r) => (r.chosen ? 2.6 : 1.3), strokeOpacity: (r) => (r.chosen ? 1 : 0.8), className: "forecast-vintage"}),
+      Plot.lineY(rows, {x: mid, y: "forecast_kwh", z: "vintage", stroke: "vintage", strokeWidth: 1.3, strokeOpacity: 0.85, className: "forecast-vintage"}),
+      // The chosen vintage on top, thicker, with its points.
+      Plot.lineY(rows.filter((r) => r.chosen), {x: mid, y: "forecast_kwh", stroke: "vintage", strokeWidth: 3, className: "forecast-vintage-chosen"}),
+      Plot.dot(rows.filter((r) => r.chosen && r.sun_up), {x: mid, y: "forecast_kwh", fill: "vintage", r: 2.5}),
       Plot.dot([...measured.values()], {x: mid, y: "actual_kwh", fill: "currentColor", r: 2.2, title: (r) => `${hourTitle(r, zone)}\nmeasured ${fmt(r.actual_kwh, 2)} kWh`}),
       Plot.ruleY([0]),
       Plot.tip(rows, Plot.pointer({x: mid, y: "forecast_kwh", title: (r) => `${r.vintage}\n${hourTitle(r, zone)}\nforecast ${fmt(r.forecast_kwh, 2)} kWh · horizon ${r.horizon_h} h${r.actual_kwh != null ? `\nmeasured ${fmt(r.actual_kwh, 2)} kWh` : ""}`}))
@@ -190,25 +213,27 @@ export function vintageTable(vintages, {zone, selectedKey} = {}) {
 
 /** The hour's largest TreeSHAP contributions to the GBDT correction and the rest of it, signed kWh. */
 export function contributionsChart(d, {width, height} = {}) {
-  if (!d.top.length) return html`<p class="muted">No contributions stored for this hour (they are kept for daytime hours only).</p>`;
+  if (!d.top.length) return html`<p class="muted" data-testid="forecast-no-contributions">No contributions stored for this hour: the pipeline keeps them for daytime hours of the most recent issues only (<code>forecast.explain_days</code>). The decomposition below still holds.</p>`;
   const bars = [...d.top.map((c) => ({label: c.feature, kwh: c.kwh, kind: "top"})), {label: "other features + mean", kwh: d.rest, kind: "rest"}];
   const extent = Math.max(...bars.map((b) => Math.abs(b.kwh)), 1e-6);
   return Plot.plot({
     width,
     height: height ?? 40 + bars.length * 30,
     marginLeft: 150,
-    marginRight: 60,
-    x: {label: "Contribution to the correction (kWh)", domain: [-extent * 1.15, extent * 1.15], grid: true},
+    marginRight: 20,
+    x: {label: "Contribution to the correction (kWh)", domain: [-extent * 1.5, extent * 1.5], grid: true},
     y: {label: null, domain: bars.map((b) => b.label)},
     marks: [
       Plot.barX(bars, {x: "kwh", y: "label", fill: (b) => (b.kwh >= 0 ? COLORS.up : COLORS.down), fillOpacity: (b) => (b.kind === "rest" ? 0.45 : 0.85), className: "forecast-contribution"}),
-      Plot.text(bars, {x: "kwh", y: "label", text: (b) => signed(b.kwh), dx: (b) => (b.kwh >= 0 ? 4 : -4), textAnchor: (b) => (b.kwh >= 0 ? "start" : "end"), fontSize: 11}),
+      // dx and textAnchor are constants in Plot, so positive and negative labels are two marks.
+      Plot.text(bars.filter((b) => b.kwh >= 0), {x: "kwh", y: "label", text: (b) => signed(b.kwh), dx: 4, textAnchor: "start", fontSize: 11}),
+      Plot.text(bars.filter((b) => b.kwh < 0), {x: "kwh", y: "label", text: (b) => signed(b.kwh), dx: -4, textAnchor: "end", fontSize: 11}),
       Plot.ruleX([0])
     ]
   });
 }
 
-/** Baseline → + each contribution → + the rest → clipping → forecast, as a waterfall; the measured value dashed. */
+/** Baseline → + each contribution → + the rest → clipping → forecast, as a waterfall; the measured value as a dashed line. */
 export function waterfallChart(steps, {width, actual = null, height = 260} = {}) {
   const labels = steps.map((s, i) => `${i + 1}. ${s.label}`);
   const data = steps.map((s, i) => ({...s, key: labels[i]}));
@@ -223,7 +248,6 @@ export function waterfallChart(steps, {width, actual = null, height = 260} = {})
       Plot.barY(data, {x: "key", y1: "from", y2: "to", fill: (s) => (s.kind === "total" ? COLORS.total : s.kind === "clip" ? COLORS.clip : s.kind === "up" ? COLORS.up : COLORS.down), fillOpacity: (s) => (s.kind === "total" ? 0.55 : 0.85), className: "forecast-step"}),
       Plot.text(data, {x: "key", y: (s) => Math.max(s.from, s.to), text: (s) => (s.kind === "total" ? fmt(s.to, 2) : signed(s.delta)), dy: -6, fontSize: 10}),
       actual != null ? Plot.ruleY([actual], {stroke: "currentColor", strokeDasharray: "4 3"}) : null,
-      actual != null ? Plot.text([actual], {y: (d) => d, frameAnchor: "right", text: () => `measured ${fmt(actual, 2)}`, dy: -6, fontSize: 10}) : null,
       Plot.ruleY([0])
     ]
   });
@@ -284,14 +308,14 @@ export function transferChart(summary, {width, newSiteDays = null, height = 300,
   const rows = summary.rows.filter((r) => r.nmae_pct != null);
   const many = summary.sites.length > 1;
   const label = (r) => (r.model === "own" ? "own (Prophet + GBDT, this site only)" : "fleet-transfer (fleet GBDT, other sites)");
-  const days = summary.days;
-  const domain = [Math.min(...days, newSiteDays ?? Infinity) * 0.8, Math.max(...days, newSiteDays ?? 0) * 1.25];
+  // History lengths roughly double, so equal spacing (a point scale) reads like a log axis and labels every length.
+  const days = [...new Set([...summary.days, ...(newSiteDays != null ? [newSiteDays] : [])])].sort((a, b) => a - b);
   return Plot.plot({
     width,
     height,
     marginLeft: MARGIN_LEFT,
     marginRight: MARGIN_RIGHT,
-    x: {type: "log", domain, label: "Days of the site's own history before the evaluation window", ticks: days, tickFormat: (d) => `${d}`, grid: true},
+    x: {type: "point", domain: days, label: "Days of the site's own history before the evaluation window", grid: true, inset: 20},
     y: {grid: true, label: "nMAE (% of capacity), lower is better", nice: true, zero: true},
     color: {legend: true, domain: ["own (Prophet + GBDT, this site only)", "fleet-transfer (fleet GBDT, other sites)"], range: ["#4269d0", "#ff725c"]},
     marks: [
@@ -357,19 +381,19 @@ export function accuracyTable(rows, {capacity = null} = {}) {
 
 /** Every scope (fleet, then sites) with every model's nRMSE side by side, the hybrid's skill and coverage. */
 export function accuracyOverviewTable(rows) {
-  return html`<table class="forecast-table" data-testid="forecast-accuracy-overview">
+  return html`<div class="forecast-scroll"><table class="forecast-table" data-testid="forecast-accuracy-overview">
     <thead>
       <tr><th rowspan="2">Scope</th><th class="num" rowspan="2">Hours</th><th colspan=${MODEL_ORDER.length} class="forecast-group">nRMSE, % of capacity (best in bold)</th><th colspan="3" class="forecast-group">Hybrid</th></tr>
-      <tr>${MODEL_ORDER.map((m) => html`<th class="num">${modelName(m)}</th>`)}<th class="num">Skill</th><th class="num">Cov. 80%</th><th class="num">Cov. 95%</th></tr>
+      <tr>${MODEL_ORDER.map((m) => html`<th class="num" title=${modelName(m)}>${shortName(m)}</th>`)}<th class="num">Skill</th><th class="num">Cov. 80%</th><th class="num">Cov. 95%</th></tr>
     </thead>
     <tbody>${rows.map(
-      (r) => html`<tr class=${r.site_id === "fleet" ? "forecast-chosen" : ""}>
+      (r) => html`<tr class=${r.site_id === "fleet" ? "forecast-fleet" : ""}>
         <td>${r.name}</td>${num(r.n?.toLocaleString("en-US") ?? "–")}
         ${MODEL_ORDER.map((m) => num(r[m] == null ? "–" : r.best === m ? html`<strong>${fmt(r[m], 1)}</strong>` : fmt(r[m], 1)))}
         ${num(skillText(r.skill))}${num(coverageCell(r.coverage80, 0.8))}${num(coverageCell(r.coverage95, 0.95))}
       </tr>`
     )}</tbody>
-  </table>`;
+  </table></div>`;
 }
 
 /** Realised coverage against its nominal level; flagged when more than 5 points short. */
@@ -384,6 +408,10 @@ function skillText(x) {
   return html`<span class=${x < 0 ? "forecast-short" : ""}>${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(0)}%</span>`;
 }
 
+function shortName(m) {
+  return {persistence: "Persistence", "smart persistence": "Smart pers.", climatology: "Climatology", prophet: "Prophet", hybrid: "Hybrid"}[m] ?? m;
+}
+
 export function modelName(m) {
   return {persistence: "Persistence", "smart persistence": "Smart persistence", climatology: "Climatology", prophet: "Prophet alone", hybrid: "Hybrid (Prophet + GBDT)"}[m] ?? m;
 }
@@ -391,23 +419,22 @@ export function modelName(m) {
 /** The model registry: versions, purpose, training window and weather, headline metrics, whether in use. */
 export function registryTable(rows) {
   const day = (d) => (d ? new Date(+d).toISOString().slice(0, 10) : "–");
-  return html`<table class="forecast-table" data-testid="forecast-registry-table">
-    <thead><tr><th>Version</th><th>Kind</th><th>Purpose</th><th>Created</th><th>Training window</th><th>Training weather</th><th class="num">Sites</th><th class="num">Features</th><th class="num">Skill</th><th class="num">Cov. 80% / 95%</th><th>In use</th></tr></thead>
+  return html`<div class="forecast-scroll"><table class="forecast-table" data-testid="forecast-registry-table">
+    <thead><tr><th>Version</th><th>Kind</th><th>Purpose</th><th>Created (UTC)</th><th>Training window</th><th>Weather</th><th class="num">Sites · features</th><th class="num">Skill</th><th class="num">Cov. 80 / 95%</th><th>In use</th></tr></thead>
     <tbody>${rows.map(
       (r) => html`<tr class=${r.in_use ? "" : "muted"}>
-        <td><code title=${`data ${r.data_hash} · code ${r.code_version}`}>${r.version}</code></td>
+        <td><code title=${`${r.version}\ndata ${r.data_hash} · code ${r.code_version}`}>${String(r.version).slice(0, 12)}</code></td>
         <td>${r.kind}</td><td>${r.purpose}</td>
-        <td title=${`snapshot ${r.snapshot_id}`}>${r.created_at ? utcStamp(+r.created_at) : "–"}</td>
-        <td>${day(r.train_start)} → ${day(r.train_end)}</td>
-        <td>${r.training_weather ?? "–"}</td>
-        ${num(r.n_sites ?? "–")}
-        ${num(featureCount(r.features))}
+        <td class="nowrap" title=${`snapshot ${r.snapshot_id}`}>${r.created_at ? utcStamp(+r.created_at).slice(0, 16) : "–"}</td>
+        <td class="nowrap">${day(r.train_start)} → ${day(r.train_end)}</td>
+        <td title=${`trained on: ${r.training_weather ?? "unknown"}`}>${trainingWeather(r.training_weather).short}</td>
+        ${num(html`<span title=${Array.isArray(r.sites) ? r.sites.join(", ") : r.sites ?? ""}>${r.n_sites ?? "–"}</span> · ${featureCount(r.features)}`)}
         ${num(skillText(r.skill_rmse))}
         ${num(r.coverage80 == null ? "–" : html`${coverageCell(r.coverage80, 0.8)} / ${coverageCell(r.coverage95, 0.95)}`)}
         <td>${r.in_use ? html`<span class="pill pill--ok">in use</span>` : html`<span class="pill pill--info">kept</span>`}</td>
       </tr>`
     )}</tbody>
-  </table>`;
+  </table></div>`;
 }
 
 function featureCount(f) {

@@ -275,6 +275,7 @@ export function transferSummary(rows: TransferRow[]): {
   winners: {history_days: number; own: number | null; fleet: number | null; better: "own" | "fleet-transfer" | null}[];
   ownWinsFrom: number | null;
 };
+export function trainingWeather(text: string | null | undefined): {kind: "observed" | "forecast" | "mixed" | "none" | "unknown"; forecastShare: number | null; short: string};
 export function registryRows(rows: Record<string, unknown>[]): Record<string, any>[];
 
 export function toCsv(rows: readonly object[], columns?: string[]): string;

@@ -210,8 +210,13 @@ export function tomorrow(forecasts, sites) {
       missing.push(site.site_id);
       continue;
     }
+    // The newest issue; when earlier snapshots' model versions issued at the same time too (carried
+    // over as vintages), the one issued by the newest run.
     const issued = Math.max(...rows.map((r) => +r.issued_at));
-    const issue = rows.filter((r) => +r.issued_at === issued);
+    const latest = rows.filter((r) => +r.issued_at === issued);
+    const run = latest.reduce((a, r) => (String(r.issued_in ?? "") > a ? String(r.issued_in ?? "") : a), "");
+    const versions = [...new Set(latest.filter((r) => String(r.issued_in ?? "") === run).map((r) => r.model_version))].sort();
+    const issue = latest.filter((r) => String(r.issued_in ?? "") === run && r.model_version === versions[0]);
     const day = nextLocalDay(issued, site.timezone);
     const w = dayWindow(day, site.timezone);
     const hours = issue.filter((r) => +r.ts >= w.start && +r.ts < w.end).sort((a, b) => a.ts - b.ts);
@@ -292,7 +297,8 @@ function mergeWeather(list) {
 }
 
 /**
- * Every vintage (issue time × model version) of a site that covers the window, newest issue first:
+ * Every vintage (issue time × model version) of a site that covers the window, newest issue first
+ * (and, at one issue time, the newest run's version first):
  * its rows inside the window, horizons, energy, and its error against the measured values where
  * they are known (daytime hours, as forecast_accuracy scores).
  */
@@ -320,7 +326,9 @@ export function vintagesFor(siteRows, window) {
       score: score(rows)
     });
   }
-  return out.sort((a, b) => b.issued_at - a.issued_at || (a.model_version < b.model_version ? -1 : 1));
+  // Newest issue first; at the same issue time, the newest run's version first (earlier ones are carried-over vintages).
+  const by = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((a, b) => b.issued_at - a.issued_at || by(String(b.issued_in ?? ""), String(a.issued_in ?? "")) || by(a.model_version, b.model_version));
 }
 
 /** RMSE, MAE and bias (forecast − actual, kWh) over daytime hours with a measured value; null when none. */
@@ -520,6 +528,24 @@ export function registryRows(rows) {
   return rows
     .map((r) => ({...r, params: parse(r.params), metrics: parse(r.metrics), in_use: r.in_use === true || r.in_use === "true"}))
     .sort((a, b) => time(b.created_at) - time(a.created_at) || (a.purpose < b.purpose ? -1 : 1));
+}
+
+/**
+ * What weather the models were trained on, from the manifest's or registry's `training_weather`:
+ * "observed", "none", or "forecast where archived (97.3 % of hours), observed otherwise".
+ * Returns {kind: "observed" | "forecast" | "mixed" | "none" | "unknown", forecastShare (0–1 or null), short}.
+ */
+export function trainingWeather(text) {
+  const t = String(text ?? "").trim();
+  if (t === "observed") return {kind: "observed", forecastShare: 0, short: "observed"};
+  if (t === "none") return {kind: "none", forecastShare: null, short: "none"};
+  const m = /forecast[^(]*\(\s*([\d.]+)\s*%/.exec(t);
+  if (m) {
+    const share = Number(m[1]) / 100;
+    return {kind: share >= 0.9995 ? "forecast" : "mixed", forecastShare: share, short: `forecast ${m[1]}%, observed ${(100 - Number(m[1])).toFixed(1)}%`};
+  }
+  if (/^forecast/.test(t)) return {kind: "forecast", forecastShare: null, short: "forecast"};
+  return {kind: "unknown", forecastShare: null, short: t || "unknown"};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -192,6 +192,14 @@ describe("accuracy, transfer curve, registry", () => {
     expect(s.rows[0]).toMatchObject({model: "fleet-transfer", history_days: 7});
   });
 
+  it("reads what weather the models were trained on", () => {
+    expect(fd.trainingWeather("observed")).toEqual({kind: "observed", forecastShare: 0, short: "observed"});
+    expect(fd.trainingWeather("forecast where archived (97.5 % of hours), observed otherwise")).toMatchObject({kind: "mixed", forecastShare: 0.975, short: "forecast 97.5%, observed 2.5%"});
+    expect(fd.trainingWeather("forecast where archived (100.0 % of hours), observed otherwise").kind).toBe("forecast");
+    expect(fd.trainingWeather("none").kind).toBe("none");
+    expect(fd.trainingWeather(undefined).kind).toBe("unknown");
+  });
+
   it("parses the registry's JSON text", () => {
     const rows = fd.registryRows([
       {version: "a", purpose: "evaluation", created_at: t("2026-01-01"), params: '{"gbdt":{"rounds":300}}', metrics: "not json", in_use: true},

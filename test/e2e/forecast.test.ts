@@ -3,8 +3,10 @@
 // site, day and vintage selectors redrawing them, the weather overlay, an hour's explanation (from
 // its select and from a click on the chart), the accuracy tables with every model, the registry, and
 // the CSV export (a Blob download, no network). Nothing may leave 127.0.0.1 and no console errors.
+import {DuckDBInstance} from "@duckdb/node-api";
 import {readFileSync} from "node:fs";
-import {mkdir, readdir} from "node:fs/promises";
+import {mkdir, mkdtemp, readdir} from "node:fs/promises";
+import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {Browser, Locator, Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -21,7 +23,7 @@ if (missing) console.warn(`skipping the Forecast page test: ${missing}`);
 interface Manifest {
   snapshot_id: string;
   project?: string;
-  forecast?: {enabled: boolean; evaluation: {start: string; end: string} | null; live_issued_at: string | null};
+  forecast?: {enabled: boolean; evaluation: {start: string; end: string} | null; live_issued_at: string | null; training_weather?: string};
 }
 
 describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
@@ -73,7 +75,8 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     for (const cell of await tomorrow.locator("tbody tr td:nth-child(3)").allInnerTexts()) expect(cell).toMatch(/^[\d,.]+ (kWh|MWh)$/);
     expect(await tomorrow.locator("tfoot").innerText()).toMatch(/Fleet \(\d+ sites\)[\s\S]*[\d,.]+ (kWh|MWh)/);
     const honesty = await card(page, "forecast-honesty").innerText();
-    expect(honesty).toContain("trained on observed weather");
+    const trained = manifest.forecast?.training_weather ?? "";
+    expect(honesty).toMatch(trained === "observed" ? /trained on observed weather/ : /trained on archived weather forecasts/);
     expect(honesty).toMatch(/use the weather forecast issued \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(await card(page, "forecast-tomorrow").innerText()).toMatch(/Fleet, next local day\s+[\d,.]+ (kWh|MWh)/);
 
@@ -122,10 +125,11 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     expect(await table.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
     for (const rmse of await table.locator("tbody tr td:nth-child(8)").allInnerTexts()) expect(rmse).toMatch(/^[\d,.]+ kWh$/);
 
-    // The older vintage (horizon 25–48 h) replaces the newest one on the chart.
-    expect(await vintageSelect(page).locator("option").count()).toBeGreaterThanOrEqual(2);
+    // The oldest vintage (the previous midnight's issue, horizon 25–48 h) replaces the newest one on the chart.
+    const vintages = await vintageSelect(page).locator("option").count();
+    expect(vintages).toBeGreaterThanOrEqual(2);
     const before = await heading(page);
-    await vintageSelect(page).selectOption({index: 1});
+    await vintageSelect(page).selectOption({index: vintages - 1});
     await expect.poll(() => heading(page)).not.toBe(before);
     expect(await chart.locator("h3").innerText()).toMatch(/horizon 2[5-9]–\d+ h/);
     expect(await table.locator("tr.forecast-chosen td:nth-child(5)").innerText()).toMatch(/^2[5-9]–/);
@@ -229,6 +233,47 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     await page.screenshot({path: join(shots, "forecast-accuracy.png"), fullPage: false});
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it("says why there is nothing to show when the snapshot has no forecasts", async () => {
+    // Empty copies of the five forecast tables (same schema, no rows), as a run that issued nothing writes them.
+    const data = join(dist, "_file", "data");
+    const files = await readdir(data);
+    const empty = new Map<string, Buffer>();
+    const tmp = await mkdtemp(join(tmpdir(), "sunline-forecast-"));
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    for (const table of ["forecasts", "forecast_contributions", "forecast_accuracy", "model_registry", "transfer_curve"]) {
+      const file = files.find((f) => f.startsWith(`${table}.`) && f.endsWith(".parquet"))!;
+      const out = join(tmp, `${table}.parquet`);
+      await conn.run(`COPY (SELECT * FROM read_parquet('${join(data, file)}') LIMIT 0) TO '${out}' (FORMAT parquet)`);
+      empty.set(file, readFileSync(out));
+    }
+    conn.closeSync();
+    const manifestFile = files.find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f))!;
+    const real = JSON.parse(readFileSync(join(data, manifestFile), "utf8"));
+    const cases: [string, unknown, RegExp][] = [
+      ["ran, issued nothing", {...real, forecast: {...real.forecast, skipped_sites: [{site_id: "x", reason: "evaluation: under 2 days of history"}]}}, /forecast stage ran but issued nothing: x \(evaluation: under 2 days/],
+      ["switched off", {...real, forecast: {...real.forecast, enabled: false}}, /switched off in the config/],
+      ["older snapshot", {...real, forecast: undefined}, /made before the pipeline had a forecast stage/]
+    ];
+    for (const [name, manifestBody, message] of cases) {
+      const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+      const problems = watchPage(page);
+      await page.route("**/_file/data/*.parquet", (route) => {
+        const file = new URL(route.request().url()).pathname.split("/").pop()!;
+        return empty.has(file) ? route.fulfill({body: empty.get(file)!, contentType: "application/octet-stream"}) : route.continue();
+      });
+      await page.route("**/_file/data/manifest.*.json", (route) => route.fulfill({contentType: "application/json", body: JSON.stringify(manifestBody)}));
+      await page.goto(`${server.url}/forecast`, {waitUntil: "load"});
+      await card(page, "forecast-disabled").waitFor({timeout: 30_000});
+      expect(await card(page, "forecast-disabled").innerText(), name).toMatch(message);
+      await expect.poll(() => card(page, "forecast-chart").isVisible()).toBe(false);
+      await page.locator('[data-testid="freshness"]').waitFor();
+      if (name === "ran, issued nothing") await page.screenshot({path: join(shots, "forecast-empty.png"), fullPage: false});
+      expect(problems, name).toEqual([]);
+      await page.close();
+    }
   });
 
   it("downloads the shown forecast rows as CSV without going over the network", async () => {
