@@ -16,7 +16,7 @@ import {dataDirPath, lockPath} from "./snapshot/paths.ts";
 import {currentManifest, currentSnapshotDir} from "./snapshot/read.ts";
 import {writeSnapshot, type SnapshotTableSpec} from "./snapshot/write.ts";
 import type {ProviderStatus} from "./weather/collect.ts";
-import {createWeatherTable, loadCollectedWeather, loadWeatherFile} from "./weather/fromFile.ts";
+import {createWeatherTable, loadCollectedWeather, loadWeatherFile, loadWeatherForecastFile} from "./weather/fromFile.ts";
 import {prepareWeather} from "./weather/prepare.ts";
 
 export interface RunOptions {
@@ -149,7 +149,6 @@ async function buildTables(conn: DuckDBConnection, loaded: LoadedConfig, inputs:
         : await loadWeatherFile(conn, inputs.weather.path, inputs.weather.source, siteIds);
     log(`weather: ${n} hourly rows from ${inputs.weather.source}`);
     if (inputs.weather.forecastPath) {
-      const {loadWeatherForecastFile} = await import("./weather/fromFile.ts");
       const f = await loadWeatherForecastFile(conn, inputs.weather.forecastPath, inputs.weather.source, siteIds);
       log(`weather: ${f} hourly forecast rows (archived day-ahead vintages) from ${inputs.weather.source}`);
     }

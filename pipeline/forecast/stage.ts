@@ -151,7 +151,8 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
       fit.issueFor = fit.issueFor.filter((s) => fleet.models.has(s.meta.id));
       fit.sites = fit.sites.filter((s) => fleet.models.has(s.meta.id));
       lap(`fit ${purpose} ${fit.kind}`);
-      const version = modelVersion({kind: fit.kind, dataHash: dataHash(fit.sites, trainEnd, data), features: fleet.gbdt.featureNames, params: fitParams(fit.kind, cfg), codeVersion: code});
+      const trainedOn = dataHash(fit.sites, trainEnd, data);
+      const version = modelVersion({kind: fit.kind, dataHash: trainedOn, features: fleet.gbdt.featureNames, params: fitParams(fit.kind, cfg), codeVersion: code});
       for (const s of fit.issueFor) {
         rows.push(...issueForecasts({
           model: fleet.models.get(s.meta.id)!, modelKind: fit.kind, modelVersion: version, run: purpose, series: s, geometry: geometry.get(s.meta.id)!,
@@ -168,7 +169,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
           gbdt_rounds: fleet.fitInfo.gbdtRounds, gbdt_train_rows: fleet.fitInfo.gbdtTrainRows, calibration_rows: fleet.fitInfo.calibrationRows,
           prophet_fit_s: Math.round(fleet.fitInfo.prophetMs) / 1000, gbdt_fit_s: Math.round(fleet.fitInfo.gbdtMs) / 1000
         },
-        data_hash: dataHash(fit.sites, trainEnd, data), code_version: code
+        data_hash: trainedOn, code_version: code
       };
       if (purpose === "evaluation") Object.assign(entry.metrics, headlineMetrics(rows.filter((r) => r.model_version === version), data));
       const status = await registerModel(o.dataDir, entry, fleetToJSON(fleet, issueRule));

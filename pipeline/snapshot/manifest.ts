@@ -1,5 +1,7 @@
 // manifest.json: the provenance of one snapshot, shown by the pages (freshness badge).
+import type {ForecastStageSummary} from "../forecast/stage.ts";
 import type {ProviderStatus} from "../weather/collect.ts";
+
 export interface TableStats {
   rows: number;
   min_ts: string | null;
@@ -14,8 +16,6 @@ export interface InputFile {
   bytes: number;
   role: "production" | "weather" | "labels";
 }
-
-import type {ForecastStageSummary} from "../forecast/stage.ts";
 
 export interface Manifest {
   snapshot_id: string;

@@ -227,8 +227,6 @@ export interface ColumnTable {
 
 export function readTable(table: ColumnTable | Record<string, unknown>[] | null | undefined, options?: {columns?: string[]; timeColumns?: string[]}): Record<string, any>[];
 export function readForecasts(table: ColumnTable | Record<string, unknown>[] | null | undefined): ForecastRow[];
-export function siteIndex(table: ColumnTable | null | undefined): Map<string, number[]>;
-export function readRowsAt(table: ColumnTable, rowNumbers: number[] | undefined, columns: string[], timeColumns?: string[]): Record<string, any>[];
 
 export function zoneOffsetMs(ms: number, zone: string): number;
 export function localDate(ms: number | Date, zone: string): string;

@@ -66,30 +66,6 @@ export function readForecasts(table) {
   return readTable(table, {timeColumns: FORECAST_TIMES});
 }
 
-/** Row numbers of each site in an Arrow table: Map(site_id → number[]), one pass over the column. */
-export function siteIndex(table) {
-  const index = new Map();
-  const column = table?.getChild?.("site_id");
-  if (!column) return index;
-  for (let i = 0; i < column.length; i++) {
-    const id = column.get(i);
-    let list = index.get(id);
-    if (!list) index.set(id, (list = []));
-    list.push(i);
-  }
-  return index;
-}
-
-/** The given rows of an Arrow table as plain objects with the listed columns (a missing column reads as null). */
-export function readRowsAt(table, rowNumbers = [], columns, timeColumns = ["ts"]) {
-  const vectors = columns.map((c) => [c, table.getChild(c)]);
-  return rowNumbers.map((i) => {
-    const o = {};
-    for (const [name, vector] of vectors) o[name] = vector ? vector.get(i) : null;
-    return normalise(o, timeColumns);
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Time in a site's zone
 

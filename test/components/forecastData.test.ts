@@ -3,6 +3,7 @@
 // scores, one hour's decomposition, the weather a vintage used, the accuracy shaping and the CSV.
 import {describe, expect, it} from "vitest";
 import * as fd from "../../src/components/forecastData.js";
+import {siteIndex} from "../../src/components/weatherData.js";
 import type {AccuracyRow, ContributionRow, ForecastRow, TransferRow, WeatherRow} from "../../src/components/forecastData.js";
 
 const H = 3_600_000;
@@ -223,7 +224,7 @@ describe("reading and exporting", () => {
     expect(rows[1]).toEqual({site_id: "b", ts: new Date(1_700_003_600_000), n: 2, x: 1.5});
     expect(fd.readTable(table, {columns: ["site_id", "gone"]})[0]).toEqual({site_id: "a", gone: null});
     expect(fd.readTable(null)).toEqual([]);
-    expect([...fd.siteIndex(table)]).toEqual([["a", [0]], ["b", [1]]]);
+    expect([...siteIndex(table)]).toEqual([["a", [0]], ["b", [1]]]);
   });
 
   it("writes CSV with a header, ISO times, empty nulls and quoted fields", () => {
