@@ -16,8 +16,8 @@
 // The physics lives in pipeline/solar/ (shared with the demo generator and the hybrid forecaster).
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {DuckDBTimestampValue} from "@duckdb/node-api";
-import {extraterrestrialNormal, ineichenPerezGhi} from "../solar/clearSky.ts";
-import {erbsDecomposition, hayDaviesPoa, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
+import {extraterrestrialNormal} from "../solar/clearSky.ts";
+import {clearSkyOnPlane, type ClearSkyPlane} from "../solar/irradiance.ts";
 import {createSolarPosition, solarPositionInto} from "../solar/solarPosition.ts";
 import {sqlIdent} from "../db.ts";
 import type {FeatureInfo} from "./types.ts";
@@ -74,8 +74,7 @@ export function createSolarHour(): SolarHour {
 
 const mid = createSolarPosition();
 const sample = createSolarPosition();
-const dec: Decomposition = {dni: 0, dhi: 0, kt: 0};
-const plane: PlaneOfArray = {global: 0, beam: 0, skyDiffuse: 0, groundDiffuse: 0, cosAoi: 0};
+const clear: ClearSkyPlane = {ghi: 0, poa: 0, cosAoi: 0};
 
 /** The solar physics of the hour starting at `hourStartMs` (UTC) at a site, written into `out`. */
 export function solarHour(site: SolarSite, hourStartMs: number, options: ClearSkyOptions = {}, out: SolarHour = createSolarHour()): SolarHour {
@@ -91,14 +90,11 @@ export function solarHour(site: SolarSite, hourStartMs: number, options: ClearSk
   if (mid.zenith < DARK_ZENITH_DEG) {
     for (let i = 0; i < CLEAR_SKY_SAMPLES_PER_HOUR; i++) {
       solarPositionInto(sample, hourStartMs + ((i + 0.5) / CLEAR_SKY_SAMPLES_PER_HOUR) * MS_PER_HOUR, site.lat, site.lon);
-      const dniExtra = extraterrestrialNormal(sample.earthSunDistance);
-      const g = ineichenPerezGhi(sample.apparentZenith, turbidity, altitude, dniExtra);
-      if (!(g > 0)) continue;
-      erbsDecomposition(g, sample.zenith, dniExtra, dec);
-      hayDaviesPoa(site.tilt, site.azimuth, sample.zenith, sample.azimuth, g, dec.dni, dec.dhi, dniExtra, undefined, plane);
-      ghi += g;
-      poa += plane.global;
-      power += site.capacity_kw * Math.min(plane.global / 1000, 1);
+      clearSkyOnPlane(site.tilt, site.azimuth, sample, extraterrestrialNormal(sample.earthSunDistance), turbidity, altitude, clear);
+      if (!(clear.ghi > 0)) continue;
+      ghi += clear.ghi;
+      poa += clear.poa;
+      power += site.capacity_kw * Math.min(clear.poa / 1000, 1);
     }
   }
   out.clearSkyGhi = ghi / CLEAR_SKY_SAMPLES_PER_HOUR;

@@ -194,9 +194,11 @@ export function conformalIntervals(calibration: ConformalCalibration, rows: Pred
     const capacity = capacityOf(rows, i);
     const quantiles = calibration.buckets[b].quantiles;
     for (let l = 0; l < out.length; l++) {
+      // Widened to contain the point forecast: a bucket whose residuals are nearly all one-signed would
+      // otherwise give a band beside its own forecast line. Wider never lowers coverage.
       const q = quantiles[l];
-      out[l].lower[i] = clip(predicted + q.lower * scale, 0, capacity);
-      out[l].upper[i] = clip(predicted + q.upper * scale, 0, capacity);
+      out[l].lower[i] = clip(predicted + Math.min(q.lower, 0) * scale, 0, capacity);
+      out[l].upper[i] = clip(predicted + Math.max(q.upper, 0) * scale, 0, capacity);
     }
   }
   return out;

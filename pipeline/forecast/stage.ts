@@ -222,15 +222,16 @@ export async function fitFleet(
 ): Promise<HybridFleet> {
   return fitHybridFleet(
     sites.map((s) => ({id: s.meta.id, site: s.meta, series: s, issueTimeOf: localIssueTimes(s.meta.timezone, cfg.issue_hour_local)})),
-    {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction}
+    {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction, horizonH: cfg.horizon_h}
   );
 }
 
 /** Conformal calibration on issued forecasts that have an outcome (null when too few daytime hours have one). */
 function recentCalibration(rows: readonly ForecastRow[], data: FleetData, cfg: ForecastConfig): ConformalCalibration | null {
   const actual = actualLookup(data);
-  const scored = rows.filter((r) => Number.isFinite(actual(r)));
-  if (scored.filter((r) => r.sun_up).length < MIN_RECENT_CALIBRATION_HOURS) return null;
+  // Daytime hours only: see the calibration in fitHybridFleet.
+  const scored = rows.filter((r) => r.sun_up && Number.isFinite(actual(r)));
+  if (scored.length < MIN_RECENT_CALIBRATION_HOURS) return null;
   const capacity = new Map(data.sites.map((s) => [s.meta.id, s.meta.capacityKw]));
   return calibrateConformal({
     predicted: scored.map((r) => r.forecast_kwh), actual: scored.map(actual), clearSky: scored.map((r) => r.clear_sky_kwh),

@@ -63,11 +63,14 @@ export async function transferCurve(data: FleetData, o: TransferCurveOptions): P
   if (others.length) {
     const fleet = await fitHybridFleet(
       others.map((s) => ({id: s.meta.id, site: s.meta, series: s, issueTimeOf: localIssueTimes(s.meta.timezone, cfg.issue_hour_local)})),
-      {trainEnd: o.evalStart, baseline: "none", gbdt: cfg.gbdt}
+      // No calibration slice: the curve scores point forecasts only.
+      {trainEnd: o.evalStart, baseline: "none", gbdt: cfg.gbdt, calibrationFraction: 0}
     );
     transfer = score(transferModelFor(fleet, site.meta, issueTimeOf), site);
   }
-  for (const days of [...cfg.transfer_curve.history_days].sort((a, b) => a - b)) {
+  // The short fits are independent: two at a time (Prophet runs in a worker, so both cores work).
+  const lengths = [...cfg.transfer_curve.history_days].sort((a, b) => a - b);
+  const ownScores = await mapConcurrent(lengths, 2, async (days) => {
     // The site as if it had started `days` days before the evaluation window (the window itself stays measured for scoring).
     const cutFrom = o.evalStart - days * DAY_MS;
     const energy = site.energy.map((e, i) => (site.ts[i] < cutFrom ? NaN : e));
@@ -76,11 +79,30 @@ export async function transferCurve(data: FleetData, o: TransferCurveOptions): P
       const own = await fitHybridFleet([{id: site.meta.id, site: site.meta, series: cut, issueTimeOf}], {trainEnd: o.evalStart, prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather, threads: 1});
       const r = score(own.models.get(site.meta.id)!, cut);
       own.free();
-      if (r) out.push({site_id: site.meta.id, history_days: days, model: "own", n: r.n, rmse_kwh: r.rmse_kwh ?? NaN, nmae_pct: r.nmae_pct, skill_rmse: r.skill_rmse ?? NaN});
+      return r;
     } catch (error) {
       o.log(`forecast: accuracy-versus-history: ${days} days: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
+  });
+  lengths.forEach((days, k) => {
+    const r = ownScores[k];
+    if (r) out.push({site_id: site.meta.id, history_days: days, model: "own", n: r.n, rmse_kwh: r.rmse_kwh ?? NaN, nmae_pct: r.nmae_pct, skill_rmse: r.skill_rmse ?? NaN});
     if (transfer) out.push({site_id: site.meta.id, history_days: days, model: "fleet-transfer", n: transfer.n, rmse_kwh: transfer.rmse_kwh ?? NaN, nmae_pct: transfer.nmae_pct, skill_rmse: transfer.skill_rmse ?? NaN});
-  }
+  });
   return out;
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in input order. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      results[k] = await fn(items[k]);
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
+  return results;
 }

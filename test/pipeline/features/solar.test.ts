@@ -2,6 +2,7 @@
 import {describe, expect, it} from "vitest";
 import {withConnection} from "../../../pipeline/db.ts";
 import {buildFeatures, solarHour} from "../../../pipeline/features/index.ts";
+import {hourGeometry} from "../../../pipeline/forecast/hybrid.ts";
 import {createInputTables, featureRows, type Row, type TestSite} from "./fixture.ts";
 
 // On the equator, flat, 10 kW. At lon −5.625° solar noon on 2025-03-20 is 12:00 − 4 min/° × (−5.625°)
@@ -56,6 +57,22 @@ describe("solar features", () => {
       expect([row.clear_sky_ghi_wm2, row.clear_sky_poa_wm2, row.clear_sky_energy_kwh], `hour ${h}`).toEqual([0, 0, 0]);
     }
     expect(rows.get(0)!.solar_zenith_deg as number).toBeGreaterThan(170); // mid-hour 00:30 is 12 h from noon
+  });
+
+  it("the forecaster's hour geometry has the same clear sky as the features (one definition, pipeline/solar)", () => {
+    const site = {lat: 47.999, lon: 7.842, tilt: 35, azimuth: 170, capacity_kw: 30};
+    const day = Array.from({length: 24}, (_, h) => Date.parse("2026-06-10T00:00:00Z") + h * 3_600_000);
+    const geo = hourGeometry({lat: site.lat, lon: site.lon, tilt: site.tilt, azimuth: site.azimuth, capacityKw: site.capacity_kw}, day);
+    day.forEach((t, h) => {
+      const features = solarHour(site, t);
+      expect(geo.clearGhi[h]).toBeCloseTo(features.clearSkyGhi, 0);
+      expect(geo.clearPoa[h]).toBeCloseTo(features.clearSkyPoa, 0);
+    });
+    // Freiburg, 20:00–21:00 local in June: the sun is behind the south-facing plane, yet the sky's
+    // diffuse light reaches it. A fixed 15 % diffuse share gave this hour a fifth of its clear sky.
+    const evening = 18;
+    expect(geo.cosIncidence[evening]).toBeLessThan(0.1);
+    expect(geo.clearPoa[evening]).toBeGreaterThan(0.3 * geo.clearGhi[evening]);
   });
 
   it("the clear sky is the hour's mean: the hour of sunset has some, though the mid-hour sun has set", () => {

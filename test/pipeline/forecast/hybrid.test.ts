@@ -1,7 +1,7 @@
 // The hybrid model (Prophet baseline + GBDT residual correction + conformal intervals) on a small seeded
 // synthetic site: the daily cloudiness drives both the production and the "ghi" weather variable.
 import {beforeAll, describe, expect, it} from "vitest";
-import {fitHybrid, type HybridModel, type HybridSite} from "../../../pipeline/forecast/hybrid.ts";
+import {CLEAR_SKY_CEILING, fitHybrid, hourGeometry, type HybridModel, type HybridSite} from "../../../pipeline/forecast/hybrid.ts";
 import {syntheticSite} from "../models/prophet/data.ts";
 
 const DAY_MS = 86_400_000;
@@ -69,6 +69,27 @@ describe("fitHybrid / HybridModel.predict", () => {
     expect(days).toBeGreaterThan(200);
   });
 
+  it("keeps baseline and forecast under CLEAR_SKY_CEILING × the hour's clear sky (no dawn output before the sun is up)", () => {
+    for (let j = 0; j < testTs.length; j++) {
+      expect(forecast.baseline_kwh[j]).toBeLessThanOrEqual(CLEAR_SKY_CEILING * forecast.clearSky_kwh[j] + 1e-9);
+      expect(forecast.prediction[j]).toBeLessThanOrEqual(CLEAR_SKY_CEILING * forecast.clearSky_kwh[j] + 1e-9);
+    }
+  });
+
+  it("calibrates every horizon band of a 48 h forecast on its own daytime errors", () => {
+    const buckets = model.calibration!.buckets;
+    // Day 1 (6 < h ≤ 24) and day 2 (24 < h ≤ 48) each have residuals of their own: the calibration slice
+    // is forecast from the day's own issue and from the one before.
+    const day1 = buckets.filter((b) => b.horizon === "6 < h ≤ 24").reduce((a, b) => a + b.n, 0);
+    const day2 = buckets.filter((b) => b.horizon === "24 < h ≤ 48").reduce((a, b) => a + b.n, 0);
+    expect(day1).toBeGreaterThan(200);
+    expect(day2).toBeGreaterThan(200);
+    // Only hours with the sun up: 16 calibration days hold about 16 × 24 × 2 rows, and about half are night.
+    const total = buckets.reduce((a, b) => a + b.n, 0);
+    expect(total).toBe(model.fitInfo.calibrationRows);
+    expect(total).toBeLessThan(0.7 * 16 * 24 * 2);
+  });
+
   it("never forecasts above capacity (or below 0), clipping where baseline + correction would", () => {
     let clipped = 0;
     for (let j = 0; j < testTs.length; j++) {
@@ -83,7 +104,7 @@ describe("fitHybrid / HybridModel.predict", () => {
   it("returns components that add up: baseline + correction = prediction before clipping", () => {
     for (let j = 0; j < testTs.length; j++) {
       expect(forecast.baseline_kwh[j] + forecast.correction_kwh[j]).toBeCloseTo(forecast.unclipped[j], 9);
-      expect(forecast.prediction[j]).toBe(Math.min(site.capacityKw, Math.max(0, forecast.unclipped[j])));
+      expect(forecast.prediction[j]).toBe(Math.min(site.capacityKw, CLEAR_SKY_CEILING * forecast.clearSky_kwh[j], Math.max(0, forecast.unclipped[j])));
     }
     // The correction is not trivially zero.
     expect(forecast.correction_kwh.reduce((s, c) => s + Math.abs(c), 0)).toBeGreaterThan(100);

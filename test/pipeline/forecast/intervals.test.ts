@@ -53,6 +53,15 @@ describe("calibrateConformal and conformalIntervals on hand-made residuals", () 
     expect(Array.from(interval.upper)).toEqual([24, 36]);
   });
 
+  it("an interval always contains its point forecast, even when every residual has one sign", () => {
+    // Residuals 1 … 19: the forecast always ran low, so both quantiles are positive.
+    const low = {...cal, actual: range(1, 19).map((r) => 50 + r)};
+    const calibration = calibrateConformal(low, {...one, scale: "absolute"});
+    expect(calibration.buckets[1].quantiles[0].lower).toBeGreaterThan(0);
+    const [interval] = conformalIntervals(calibration, {predicted: [50], clearSky: [60], horizonH: [1], capacity: 100});
+    expect([interval.lower[0], interval.upper[0]]).toEqual([50, 50 + calibration.buckets[1].quantiles[0].upper]);
+  });
+
   it("rows with a missing actual are skipped; missing inputs give NaN bounds", () => {
     const withGaps = {...cal, actual: [...cal.actual, NaN, null], predicted: [...cal.predicted, 50, 50], clearSky: [...cal.clearSky, 50, 50], horizonH: [...cal.horizonH, 3, 3]};
     expect(calibrateConformal(withGaps, {...one, scale: "absolute"}).buckets[1]).toMatchObject({n: 19, quantiles: [{lower: -8, upper: 8}]});
