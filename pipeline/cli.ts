@@ -9,6 +9,7 @@ import {messages, SunlineError} from "./messages.ts";
 import {queryRows, withConnection} from "./db.ts";
 import {resolveInputs} from "./inputs.ts";
 import {formatForecastSummary} from "./forecast/summary.ts";
+import {backtestSnapshot, formatBacktestSummary} from "./backtest/index.ts";
 import {runPipeline} from "./run.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
 import {prepareWeather} from "./weather/prepare.ts";
@@ -24,6 +25,9 @@ Commands:
   forecast            run the pipeline (skipped when nothing changed) and print the forecast: the next
                       issue per site (energy, 80 % range, weather used) and the evaluation window's
                       accuracy against the reference forecasts
+  backtest            run the pipeline (skipped when unchanged), then the walk-forward backtest
+                      (config backtest.*: 12 monthly origins, every model refitted at each) over its
+                      data; writes <data-dir>/backtest/<snapshot>/ and prints accuracy per model and window
   status              show the current snapshot: when, from what, table sizes
   weather             collect weather from the config's providers (weather.providers) into the data
                       dir, with a summary per provider; \`run\` does the same before building
@@ -64,6 +68,24 @@ export async function main(argv: string[]): Promise<number> {
     case "forecast": {
       const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
       process.stdout.write(await formatForecastSummary(result.snapshotDir));
+      return 0;
+    }
+    case "backtest": {
+      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const loaded = await loadConfig(values.config);
+      const started = performance.now();
+      const tty = process.stderr.isTTY;
+      const {result: backtest, dir} = await backtestSnapshot(result.snapshotDir, dataDir, loaded.config, {
+        log: (m) => process.stderr.write(`${m}\n`),
+        progress: (done, total, label) => {
+          const elapsed = (performance.now() - started) / 1000;
+          const eta = Math.round((elapsed / done) * (total - done));
+          // A line that updates in place on a terminal; JSON lines in a log.
+          if (tty) process.stderr.write(`\r\x1b[2K[${done}/${total}] ${label} done, ${Math.round(elapsed)} s, about ${eta} s to go${done === total ? "\n" : ""}`);
+          else process.stderr.write(`${JSON.stringify({stage: "backtest", done, total, label, elapsed_s: Math.round(elapsed * 10) / 10, eta_s: eta})}\n`);
+        }
+      });
+      process.stdout.write(formatBacktestSummary(backtest) + `written: ${dir}\n`);
       return 0;
     }
     case "ingest": {

@@ -192,6 +192,20 @@ export const configSchema = z
         enabled: true, resolution: "1h", horizon_h: 48, issue_hour_local: 0, evaluation_days: 30, new_site_days: 60, top_contributions: 5, explain_days: 7,
         transfer_curve: {enabled: true, history_days: [7, 14, 30, 60, 120, 240]}, prophet: {}, gbdt: {}
       }),
+    backtest: z
+      .object({
+        /** Walk-forward origins, the most recent ones (each refits every model on the data before it). */
+        origins: z.number().int().min(1).max(120).default(12),
+        /** Days between origins, and days of daily issues after each. */
+        step_days: z.number().int().min(1).default(30),
+        test_days: z.number().int().min(1).default(30),
+        /** "expanding": train on everything before the origin; "sliding": only the last train_days. */
+        mode: z.enum(["expanding", "sliding"]).default("expanding"),
+        train_days: z.number().int().min(2).default(365),
+        /** No origin with less history than this before it (the first fits need something to learn). */
+        min_train_days: z.number().int().min(2).default(90)
+      })
+      .default({origins: 12, step_days: 30, test_days: 30, mode: "expanding", train_days: 365, min_train_days: 90}),
     anomaly: z
       .object({window_h: z.number().int().positive().default(168), threshold: z.number().positive().default(2.5)})
       .default({window_h: 168, threshold: 2.5})

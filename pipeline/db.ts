@@ -1,5 +1,5 @@
 // DuckDB helpers: one in-memory instance per pipeline run, connections closed in `finally`.
-import {DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue} from "@duckdb/node-api";
+import {DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, DuckDBTypeId, type DuckDBValue} from "@duckdb/node-api";
 
 export interface DbOptions {
   /** Folder DuckDB may spill to when a query outgrows memory. */
@@ -53,4 +53,30 @@ export function sqlString(value: string): string {
 /** A double-quoted SQL identifier. */
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Column types `createTableFromObjects` writes; TIMESTAMP values are UTC milliseconds. */
+export type ColumnType = "VARCHAR" | "INTEGER" | "DOUBLE" | "BOOLEAN" | "TIMESTAMP";
+
+/**
+ * (Re)creates `table` with the given columns and appends one row per object. null, undefined and
+ * non-finite numbers become NULL. For small result tables (metrics, windows); bulk rows use an
+ * appender written for their shape.
+ */
+export async function createTableFromObjects<T extends object>(conn: DuckDBConnection, table: string, columns: readonly [keyof T & string, ColumnType][], rows: readonly T[]): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TABLE ${sqlIdent(table)} (${columns.map(([name, type]) => `${sqlIdent(name)} ${type}`).join(", ")})`);
+  const a = await conn.createAppender(table);
+  for (const row of rows) {
+    for (const [name, type] of columns) {
+      const v = (row as Record<string, unknown>)[name];
+      if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) a.appendNull();
+      else if (type === "VARCHAR") a.appendVarchar(String(v));
+      else if (type === "INTEGER") a.appendInteger(Number(v));
+      else if (type === "DOUBLE") a.appendDouble(Number(v));
+      else if (type === "BOOLEAN") a.appendBoolean(Boolean(v));
+      else a.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(Number(v))) * 1000n));
+    }
+    a.endRow();
+  }
+  a.closeSync();
 }

@@ -167,6 +167,9 @@ export const messages = {
   conformalNoResiduals: (rows: number) =>
     `conformal calibration: none of the ${rows} rows has actual, predicted, clear sky, horizon and capacity all known; intervals need out-of-sample residuals`,
   metricNeedsContext: (metric: string, field: string, what: string) => `${metric}: context.${field} is missing; pass ${what}`,
+  backtestBadOption: (name: string, got: number) => `backtest: ${name} is ${String(got)}; expected a positive number`,
+  backtestNoOrigins: (firstData: string, end: string, minTrainDays: number, testDays: number) =>
+    `backtest: no origin fits between the first data (${firstData}) and the end (${end}): each needs ${minTrainDays} days of history before it and ${testDays} days after; lower backtest.min_train_days or backtest.test_days`,
 } as const;
 
 export function formatValue(value: unknown): string {

@@ -2,7 +2,7 @@
 // forecasts, Prophet alone, the hybrid) per site and for the fleet, per horizon band, over daytime
 // hours (sun up during the hour) with a measured value. Fleet figures are computed on
 // capacity-normalised values so that large sites do not drown small ones.
-import {evaluate, mae, rmse, bias, skill, coverage, intervalWidth} from "./metrics.ts";
+import {evaluate, mae, mape, rmse, bias, skill, coverage, intervalWidth, pinballAt} from "./metrics.ts";
 import type {ForecastRow} from "./issue.ts";
 
 export interface AccuracyRow {
@@ -17,9 +17,14 @@ export interface AccuracyRow {
   nmae_pct: number;
   /** 1 − RMSE / RMSE of smart persistence on the same hours. */
   skill_rmse: number | null;
+  /** MAPE (%) over hours whose actual is at least 5 % of capacity. */
+  mape_pct: number | null;
   coverage80: number | null;
   coverage95: number | null;
   width80_pct: number | null;
+  width95_pct: number | null;
+  /** Mean pinball loss of the 80 % band's ends as the 10 % and 90 % quantiles (% of capacity): lower is better, rewards sharp and calibrated. */
+  pinball80_pct: number | null;
   period_start: number;
   period_end: number;
   /** Share of the scored hours whose weather was a forecast known at issue time (the rest: observed, an upper bound). */
@@ -59,18 +64,23 @@ export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: Forec
       for (const m of SCORED_MODELS) {
         const predicted = group.map((r) => m.value(r) * scale(r));
         const isHybrid = m.name === "hybrid";
-        const e = evaluate({rmse, mae, bias, skill}, actual, predicted, {reference});
+        const e = evaluate({rmse, mae, bias, skill, mape}, actual, predicted, {reference, capacity: cap});
         if (e.n === 0) continue;
         const c80 = isHybrid ? evaluate({coverage, intervalWidth}, actual, predicted, {lower: group.map((r) => r.lower_80 * scale(r)), upper: group.map((r) => r.upper_80 * scale(r))}) : null;
-        const c95 = isHybrid ? evaluate({coverage}, actual, predicted, {lower: group.map((r) => r.lower_95 * scale(r)), upper: group.map((r) => r.upper_95 * scale(r))}) : null;
+        const c95 = isHybrid ? evaluate({coverage, intervalWidth}, actual, predicted, {lower: group.map((r) => r.lower_95 * scale(r)), upper: group.map((r) => r.upper_95 * scale(r))}) : null;
+        const pinball80 = isHybrid
+          ? (pinballAt(0.1)(actual, group.map((r) => r.lower_80 * scale(r))) + pinballAt(0.9)(actual, group.map((r) => r.upper_80 * scale(r)))) / 2
+          : NaN;
         const kwh = (x: number) => (site === "fleet" ? null : x);
         out.push({
           site_id: site, horizon: band.name, model: m.name, n: e.n,
           rmse_kwh: kwh(e.rmse), mae_kwh: kwh(e.mae), bias_kwh: kwh(e.bias),
           nrmse_pct: (100 * e.rmse) / cap, nmae_pct: (100 * e.mae) / cap,
           skill_rmse: m.name === "smart persistence" ? 0 : finite(e.skill),
+          mape_pct: finite(e.mape),
           coverage80: c80 ? finite(c80.coverage) : null, coverage95: c95 ? finite(c95.coverage) : null,
-          width80_pct: c80 ? (100 * c80.intervalWidth) / cap : null,
+          width80_pct: c80 ? (100 * c80.intervalWidth) / cap : null, width95_pct: c95 ? (100 * c95.intervalWidth) / cap : null,
+          pinball80_pct: finite((100 * pinball80) / cap),
           period_start: group.reduce((a, r) => Math.min(a, r.ts), Infinity), period_end: group.reduce((a, r) => Math.max(a, r.ts), -Infinity) + 3_600_000,
           forecast_weather_share: forecastWeather
         });

@@ -162,3 +162,14 @@ export async function targetWeather(
 }
 
 export const requestKey = (siteId: string, issuedAt: number) => `${siteId}|${issuedAt}`;
+
+/** The measured energy of a forecast row's site and hour (NaN where there is none). */
+export function actualLookup(data: FleetData): (r: {site_id: string; ts: number}) => number {
+  const bySite = new Map(data.sites.map((s) => [s.meta.id, s]));
+  return (r) => {
+    const s = bySite.get(r.site_id);
+    if (!s) return NaN;
+    const i = (r.ts - s.ts[0]) / HOUR_MS;
+    return i >= 0 && i < s.ts.length ? s.energy[i] : NaN;
+  };
+}

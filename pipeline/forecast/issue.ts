@@ -15,7 +15,7 @@ export interface ForecastRow {
   ts: number;
   horizon_h: number;
   /** "evaluation": out of sample inside the evaluation window; "live": the latest issue, past the data. */
-  run: "evaluation" | "live";
+  run: "evaluation" | "live" | "backtest";
   model: "hybrid" | "fleet-transfer";
   model_version: string;
   forecast_kwh: number;

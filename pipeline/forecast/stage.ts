@@ -24,11 +24,12 @@ import type {SunlineConfig} from "../config.ts";
 import {sqlString} from "../db.ts";
 import {createModelRegistryTable, modelVersion, readRegistry, registerModel, type RegistryEntry} from "../registry/index.ts";
 import {codeVersion} from "../snapshot/hash.ts";
-import {localIssuesBetween, localIssueTimes} from "../timezone.ts";
+import {localIssuesBetween} from "../timezone.ts";
 import {scoreForecasts, type AccuracyRow} from "./accuracy.ts";
 import {calibrateConformal, type ConformalCalibration} from "./intervals.ts";
-import {loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
-import {DEFAULT_HYBRID_GBDT, fitHybridFleet, fleetToJSON, hourGeometry, type HybridFleet} from "./hybrid.ts";
+import {actualLookup, loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
+import {fleetToJSON, hourGeometry} from "./hybrid.ts";
+import {fitFleets, fitParams} from "./fitFleets.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
@@ -60,6 +61,8 @@ export interface ForecastStageSummary {
   seconds: number;
   stage_seconds: Record<string, number>;
   skipped_sites: {site_id: string; reason: string}[];
+  /** The configured history (days) below which a site is forecast by the fleet-transfer model. */
+  new_site_days: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -78,7 +81,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   await createTables(conn);
   const summary: ForecastStageSummary = {
     enabled: o.config.enabled, as_of: null, evaluation: null, live_issued_at: null, models: [], rows: 0, carried_over_rows: 0,
-    training_weather: "none", weather_variables: [], seconds: 0, stage_seconds: stages, skipped_sites: []
+    training_weather: "none", weather_variables: [], seconds: 0, stage_seconds: stages, skipped_sites: [], new_site_days: o.config.new_site_days
   };
   const registry = await readRegistry(o.dataDir);
   if (!o.config.enabled) {
@@ -117,39 +120,14 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   const entries: RegistryEntry[] = [];
   for (const purpose of ["evaluation", "live"] as const) {
     const trainEnd = purpose === "evaluation" ? evalStart : asOf;
-    const history = (s: SiteSeries) => (trainEnd - s.firstKnown) / DAY_MS;
-    const usable = data.sites.filter((s) => history(s) >= 2);
-    for (const s of data.sites) if (history(s) < 2) summary.skipped_sites.push({site_id: s.meta.id, reason: `${purpose}: under 2 days of history before ${iso(trainEnd)}`});
-    const established = usable.filter((s) => history(s) >= cfg.new_site_days);
-    const fresh = usable.filter((s) => history(s) < cfg.new_site_days);
-    const fits: {kind: "hybrid" | "fleet-transfer"; sites: SiteSeries[]; issueFor: SiteSeries[]}[] = [];
-    if (established.length) fits.push({kind: "hybrid", sites: established, issueFor: established});
-    const transfer = {kind: "fleet-transfer" as const, sites: usable, issueFor: fresh};
-    for (const fit of [...fits, transfer]) {
-      if (fit.issueFor.length === 0) continue;
+    const fitted = fitFleets(data, trainEnd, cfg, {
+      label: purpose, log: o.log, skip: (site_id, reason) => summary.skipped_sites.push({site_id, reason}),
       // The live fit trains on every hour (no calibration slice): its intervals are calibrated on the
       // evaluation window's out-of-sample errors, the most recent ones there are.
-      const recent = purpose === "live" ? recentCalibration(rows.filter((r) => r.run === "evaluation" && r.model === fit.kind), data, cfg) : null;
-      let fleet: HybridFleet;
-      try {
-        fleet = await fitFleet(fit.kind, fit.sites, trainEnd, data, cfg, recent ? 0 : undefined);
-      } catch (error) {
-        // Too little data to fit (e.g. a fleet a few days old) is not a failed run: the other stages' tables still publish.
-        const reason = error instanceof Error ? error.message : String(error);
-        o.log(`forecast: ${purpose} ${fit.kind} not fitted: ${reason}`);
-        for (const s of fit.issueFor) summary.skipped_sites.push({site_id: s.meta.id, reason: `${purpose} ${fit.kind}: ${reason}`});
-        continue;
-      }
-      if (recent) for (const m of fleet.models.values()) m.calibration = recent;
-      fleet.calibration = recent ?? fleet.calibration;
-      for (const f of fleet.failed) {
-        // Prophet could not be fitted for this site: the fleet-transfer model forecasts it instead.
-        o.log(`forecast: ${purpose}: site ${f.id}: ${f.reason}; forecast by the fleet-transfer model instead`);
-        summary.skipped_sites.push({site_id: f.id, reason: `${purpose} hybrid: ${f.reason}`});
-        transfer.issueFor.push(fit.sites.find((s) => s.meta.id === f.id)!);
-      }
-      fit.issueFor = fit.issueFor.filter((s) => fleet.models.has(s.meta.id));
-      fit.sites = fit.sites.filter((s) => fleet.models.has(s.meta.id));
+      calibrationFor: (kind) => (purpose === "live" ? recentCalibration(rows.filter((r) => r.run === "evaluation" && r.model === kind), data) : null)
+    });
+    for await (const fit of fitted) {
+      const {fleet} = fit;
       lap(`fit ${purpose} ${fit.kind}`);
       const trainedOn = dataHash(fit.sites, trainEnd, data);
       const version = modelVersion({kind: fit.kind, dataHash: trainedOn, features: fleet.gbdt.featureNames, params: fitParams(fit.kind, cfg), codeVersion: code});
@@ -213,21 +191,8 @@ function trainingWeather(data: FleetData): string {
   return share === 0 ? "observed" : `forecast where archived (${share.toFixed(1)} % of hours), observed otherwise`;
 }
 
-function fitParams(kind: "hybrid" | "fleet-transfer", cfg: ForecastConfig): Record<string, unknown> {
-  return {baseline: kind === "hybrid" ? "prophet" : "none", prophet: kind === "hybrid" ? cfg.prophet : {}, gbdt: {...DEFAULT_HYBRID_GBDT, ...cfg.gbdt}, issue_hour_local: cfg.issue_hour_local};
-}
-
-export async function fitFleet(
-  kind: "hybrid" | "fleet-transfer", sites: readonly SiteSeries[], trainEnd: number, data: FleetData, cfg: ForecastConfig, calibrationFraction?: number
-): Promise<HybridFleet> {
-  return fitHybridFleet(
-    sites.map((s) => ({id: s.meta.id, site: s.meta, series: s, issueTimeOf: localIssueTimes(s.meta.timezone, cfg.issue_hour_local)})),
-    {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction, horizonH: cfg.horizon_h}
-  );
-}
-
 /** Conformal calibration on issued forecasts that have an outcome (null when too few daytime hours have one). */
-function recentCalibration(rows: readonly ForecastRow[], data: FleetData, cfg: ForecastConfig): ConformalCalibration | null {
+function recentCalibration(rows: readonly ForecastRow[], data: FleetData): ConformalCalibration | null {
   const actual = actualLookup(data);
   // Daytime hours only: see the calibration in fitHybridFleet.
   const scored = rows.filter((r) => r.sun_up && Number.isFinite(actual(r)));
@@ -251,14 +216,6 @@ function dataHash(sites: readonly SiteSeries[], trainEnd: number, data: FleetDat
   return h.digest("hex").slice(0, 16);
 }
 
-function actualLookup(data: FleetData): (r: ForecastRow) => number {
-  const bySite = new Map(data.sites.map((s) => [s.meta.id, s]));
-  return (r) => {
-    const s = bySite.get(r.site_id)!;
-    const i = (r.ts - s.ts[0]) / HOUR_MS;
-    return i >= 0 && i < s.ts.length ? s.energy[i] : NaN;
-  };
-}
 
 /** The fleet-level evaluation figures a registry entry carries. */
 function headlineMetrics(rows: readonly ForecastRow[], data: FleetData): Record<string, number | null> {
@@ -267,7 +224,7 @@ function headlineMetrics(rows: readonly ForecastRow[], data: FleetData): Record<
   return {nrmse_pct: fleet?.nrmse_pct ?? null, nmae_pct: fleet?.nmae_pct ?? null, skill_rmse: fleet?.skill_rmse ?? null, coverage80: fleet?.coverage80 ?? null, coverage95: fleet?.coverage95 ?? null};
 }
 
-const FORECAST_COLUMNS = `site_id VARCHAR, issued_at TIMESTAMP, ts TIMESTAMP, horizon_h INTEGER, run VARCHAR, model VARCHAR, model_version VARCHAR,
+export const FORECAST_COLUMNS = `site_id VARCHAR, issued_at TIMESTAMP, ts TIMESTAMP, horizon_h INTEGER, run VARCHAR, model VARCHAR, model_version VARCHAR,
   forecast_kwh DOUBLE, baseline_kwh DOUBLE, correction_kwh DOUBLE, lower_80 DOUBLE, upper_80 DOUBLE, lower_95 DOUBLE, upper_95 DOUBLE,
   persistence_kwh DOUBLE, smart_persistence_kwh DOUBLE, climatology_kwh DOUBLE, clear_sky_kwh DOUBLE, sun_up BOOLEAN,
   weather_kind VARCHAR, weather_source VARCHAR, weather_issued_at TIMESTAMP, issued_in VARCHAR`;
@@ -277,7 +234,7 @@ async function createTables(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE OR REPLACE TABLE forecasts AS SELECT *, NULL::DOUBLE AS actual_kwh FROM forecast_rows`);
   await conn.run(`CREATE OR REPLACE TABLE forecast_contributions (site_id VARCHAR, issued_at TIMESTAMP, ts TIMESTAMP, model_version VARCHAR, rank INTEGER, feature VARCHAR, contribution_kwh DOUBLE)`);
   await conn.run(`CREATE OR REPLACE TABLE forecast_accuracy (site_id VARCHAR, horizon VARCHAR, model VARCHAR, n INTEGER, rmse_kwh DOUBLE, mae_kwh DOUBLE, bias_kwh DOUBLE,
-    nrmse_pct DOUBLE, nmae_pct DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, width80_pct DOUBLE, period_start TIMESTAMP, period_end TIMESTAMP,
+    nrmse_pct DOUBLE, nmae_pct DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, width80_pct DOUBLE, mape_pct DOUBLE, width95_pct DOUBLE, pinball80_pct DOUBLE, period_start TIMESTAMP, period_end TIMESTAMP,
     forecast_weather_share DOUBLE, model_version VARCHAR)`);
   await conn.run(`CREATE OR REPLACE TABLE transfer_curve (site_id VARCHAR, history_days INTEGER, model VARCHAR, n INTEGER, rmse_kwh DOUBLE, nmae_pct DOUBLE, skill_rmse DOUBLE)`);
 }
@@ -285,8 +242,9 @@ async function createTables(conn: DuckDBConnection): Promise<void> {
 const ts = (ms: number) => new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
 const num = (x: number) => (Number.isFinite(x) ? x : null);
 
-async function insertForecasts(conn: DuckDBConnection, rows: readonly ForecastRow[]): Promise<void> {
-  const a = await conn.createAppender("forecast_rows");
+/** Appends forecast rows to a table with FORECAST_COLUMNS (contributions aside). */
+export async function appendForecastRows(conn: DuckDBConnection, table: string, rows: readonly ForecastRow[]): Promise<void> {
+  const a = await conn.createAppender(table);
   for (const r of rows) {
     a.appendVarchar(r.site_id);
     a.appendTimestamp(ts(r.issued_at));
@@ -308,6 +266,10 @@ async function insertForecasts(conn: DuckDBConnection, rows: readonly ForecastRo
     a.endRow();
   }
   a.closeSync();
+}
+
+async function insertForecasts(conn: DuckDBConnection, rows: readonly ForecastRow[]): Promise<void> {
+  await appendForecastRows(conn, "forecast_rows", rows);
   const c = await conn.createAppender("forecast_contributions");
   for (const r of rows) {
     r.contributions.forEach((k, rank) => {
@@ -352,7 +314,7 @@ async function insertAccuracy(conn: DuckDBConnection, rows: readonly AccuracyRow
     a.appendVarchar(r.horizon);
     a.appendVarchar(r.model);
     a.appendInteger(r.n);
-    for (const v of [r.rmse_kwh, r.mae_kwh, r.bias_kwh, r.nrmse_pct, r.nmae_pct, r.skill_rmse, r.coverage80, r.coverage95, r.width80_pct]) {
+    for (const v of [r.rmse_kwh, r.mae_kwh, r.bias_kwh, r.nrmse_pct, r.nmae_pct, r.skill_rmse, r.coverage80, r.coverage95, r.width80_pct, r.mape_pct, r.width95_pct, r.pinball80_pct]) {
       if (v === null || !Number.isFinite(v)) a.appendNull();
       else a.appendDouble(v);
     }

@@ -76,7 +76,7 @@ export async function createModelRegistryTable(conn: DuckDBConnection, entries: 
   await conn.run(`CREATE OR REPLACE TABLE model_registry (
     version VARCHAR, kind VARCHAR, purpose VARCHAR, created_at TIMESTAMP, snapshot_id VARCHAR, sites VARCHAR, n_sites INTEGER,
     train_start TIMESTAMP, train_end TIMESTAMP, training_weather VARCHAR, features VARCHAR, params VARCHAR, metrics VARCHAR,
-    rmse_kwh DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, data_hash VARCHAR, code_version VARCHAR, in_use BOOLEAN)`);
+    nrmse_pct DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, data_hash VARCHAR, code_version VARCHAR, in_use BOOLEAN)`);
   for (const e of entries) {
     await conn.run(
       `INSERT INTO model_registry VALUES ($1, $2, $3, CAST($4 AS TIMESTAMPTZ)::TIMESTAMP, $5, $6, $7, CAST($8 AS TIMESTAMPTZ)::TIMESTAMP,
@@ -84,7 +84,7 @@ export async function createModelRegistryTable(conn: DuckDBConnection, entries: 
       [
         e.version, e.kind, e.purpose, e.created_at, e.snapshot_id, e.sites.join(", "), e.sites.length, e.train_start, e.train_end, e.training_weather,
         e.features.join(", "), JSON.stringify(e.params), JSON.stringify(e.metrics),
-        e.metrics.rmse_kwh ?? null, e.metrics.skill_rmse ?? null, e.metrics.coverage80 ?? null, e.metrics.coverage95 ?? null,
+        e.metrics.nrmse_pct ?? null, e.metrics.skill_rmse ?? null, e.metrics.coverage80 ?? null, e.metrics.coverage95 ?? null,
         e.data_hash, e.code_version, inUse.includes(e.version)
       ]
     );

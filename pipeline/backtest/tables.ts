@@ -1,0 +1,52 @@
+// The backtest's tables: backtest_predictions (every issued hour, all five models, the actual),
+// backtest_windows (one row per origin: train and test periods, sites, timings) and
+// backtest_metrics (per scope = site or "fleet", window (0 = all), horizon band and model).
+import type {DuckDBConnection} from "@duckdb/node-api";
+import {mkdir, writeFile} from "node:fs/promises";
+import {join} from "node:path";
+import {createTableFromObjects, sqlIdent, sqlString, type ColumnType} from "../db.ts";
+import {appendForecastRows, FORECAST_COLUMNS} from "../forecast/stage.ts";
+import type {BacktestMetric, BacktestResult, BacktestWindow} from "./run.ts";
+
+export const BACKTEST_TABLES = ["backtest_predictions", "backtest_windows", "backtest_metrics"] as const;
+
+const WINDOW_COLUMNS: [keyof BacktestWindow & string, ColumnType][] = [
+  ["window", "INTEGER"], ["origin", "TIMESTAMP"], ["trainStart", "TIMESTAMP"], ["trainEnd", "TIMESTAMP"], ["testStart", "TIMESTAMP"], ["testEnd", "TIMESTAMP"],
+  ["mode", "VARCHAR"], ["sites", "INTEGER"], ["hybrid_sites", "INTEGER"], ["transfer_sites", "INTEGER"], ["rows", "INTEGER"], ["fit_seconds", "DOUBLE"], ["issue_seconds", "DOUBLE"]
+];
+
+const METRIC_COLUMNS: [keyof BacktestMetric & string, ColumnType][] = [
+  ["window", "INTEGER"], ["site_id", "VARCHAR"], ["horizon", "VARCHAR"], ["model", "VARCHAR"], ["n", "INTEGER"],
+  ["rmse_kwh", "DOUBLE"], ["mae_kwh", "DOUBLE"], ["bias_kwh", "DOUBLE"], ["nrmse_pct", "DOUBLE"], ["nmae_pct", "DOUBLE"], ["mape_pct", "DOUBLE"], ["skill_rmse", "DOUBLE"],
+  ["pinball80_pct", "DOUBLE"], ["coverage80", "DOUBLE"], ["coverage95", "DOUBLE"], ["width80_pct", "DOUBLE"], ["width95_pct", "DOUBLE"],
+  ["period_start", "TIMESTAMP"], ["period_end", "TIMESTAMP"], ["forecast_weather_share", "DOUBLE"]
+];
+
+export async function createBacktestTables(conn: DuckDBConnection, result: BacktestResult): Promise<void> {
+  await createTableFromObjects(conn, "backtest_windows", WINDOW_COLUMNS, result.windows);
+  // snake_case names for the table (the TypeScript fields are camelCase).
+  for (const [from, to] of [["trainStart", "train_start"], ["trainEnd", "train_end"], ["testStart", "test_start"], ["testEnd", "test_end"]]) {
+    await conn.run(`ALTER TABLE backtest_windows RENAME COLUMN ${sqlIdent(from)} TO ${sqlIdent(to)}`);
+  }
+  await createTableFromObjects(conn, "backtest_metrics", METRIC_COLUMNS, result.metrics);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _backtest_rows (${FORECAST_COLUMNS})`);
+  await appendForecastRows(conn, "_backtest_rows", result.predictions);
+  // The window comes back from the model version each origin's rows carry ("backtest-<window>").
+  await conn.run(`CREATE OR REPLACE TABLE backtest_predictions AS
+    SELECT w."window", w.origin, r.* EXCLUDE (run, issued_in), p.energy_kwh AS actual_kwh
+    FROM _backtest_rows r JOIN backtest_windows w ON r.model_version = 'backtest-' || w."window"
+    LEFT JOIN production_hourly p ON p.site_id = r.site_id AND p.ts = r.ts`);
+  await conn.run("DROP TABLE _backtest_rows");
+}
+
+/** Writes the tables as Parquet, plus backtest.json (windows, timings, skipped sites), into `dir`. */
+export async function writeBacktest(conn: DuckDBConnection, result: BacktestResult, dir: string, meta: Record<string, unknown>): Promise<void> {
+  await mkdir(dir, {recursive: true});
+  for (const table of BACKTEST_TABLES) {
+    await conn.run(`COPY (SELECT * FROM ${sqlIdent(table)}) TO ${sqlString(join(dir, `${table}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
+  }
+  const summary = {
+    ...meta, seconds: result.seconds, stage_seconds: result.stage_seconds, windows: result.windows.length, predictions: result.predictions.length, skipped: result.skipped
+  };
+  await writeFile(join(dir, "backtest.json"), `${JSON.stringify(summary, null, 2)}\n`);
+}
