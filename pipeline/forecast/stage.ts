@@ -294,8 +294,18 @@ async function carryOverVintages(conn: DuckDBConnection, previousDir: string | n
   try {
     const before = Number((await (await conn.runAndReadAll("SELECT count(*)::DOUBLE FROM forecast_rows")).getRows())[0][0]);
     const columns = FORECAST_COLUMNS.split(",").map((c) => c.trim().split(/\s+/)[0]).join(", ");
-    const fresh = "NOT EXISTS (SELECT 1 FROM forecast_rows c WHERE c.site_id = p.site_id AND c.issued_at = p.issued_at AND c.model_version = p.model_version)";
-    if (existsSync(prevContrib)) await conn.run(`INSERT INTO forecast_contributions SELECT site_id, issued_at, ts, model_version, rank, feature, contribution_kwh FROM read_parquet(${sqlString(prevContrib)}) p WHERE ${fresh}`);
+    // Kept: every live issue (what was really forecast then, one issue per run), and the previous
+    // run's evaluation re-forecasts (one comparison per day); older evaluation re-forecasts are
+    // dropped, or each run would add another evaluation window's worth of rows for good.
+    // The previous run's id by ORDER BY, not max(): see summary.ts on Parquet string statistics.
+    const previousRun = `(SELECT issued_in FROM read_parquet(${sqlString(prev)}) ORDER BY issued_in DESC LIMIT 1)`;
+    const fresh = `(p.run = 'live' OR p.issued_in = ${previousRun})
+      AND NOT EXISTS (SELECT 1 FROM forecast_rows c WHERE c.site_id = p.site_id AND c.issued_at = p.issued_at AND c.model_version = p.model_version)`;
+    if (existsSync(prevContrib)) {
+      await conn.run(`INSERT INTO forecast_contributions SELECT q.site_id, q.issued_at, q.ts, q.model_version, q.rank, q.feature, q.contribution_kwh
+        FROM read_parquet(${sqlString(prevContrib)}) q SEMI JOIN (SELECT DISTINCT site_id, issued_at, model_version FROM read_parquet(${sqlString(prev)}) p WHERE ${fresh}) k
+        USING (site_id, issued_at, model_version)`);
+    }
     await conn.run(`INSERT INTO forecast_rows SELECT ${columns} FROM read_parquet(${sqlString(prev)}) p WHERE ${fresh}`);
     const after = Number((await (await conn.runAndReadAll("SELECT count(*)::DOUBLE FROM forecast_rows")).getRows())[0][0]);
     if (after > before) log(`forecast: kept ${after - before} forecast hours of earlier vintages from the previous snapshot`);
