@@ -22,7 +22,7 @@ try {
   const runSeconds = (performance.now() - t0) / 1000;
   const {config} = await loadConfig(configPath);
   peak = 0; // the backtest's own peak, not the pipeline run's
-  const {result} = await backtestSnapshot(run.snapshotDir, dataDir, config, {log: () => {}});
+  const {result} = await backtestSnapshot(run, dataDir, config, {log: () => {}});
   clearInterval(sample);
   for (const w of result.windows) console.log(JSON.stringify({bench: "backtest", window: w.window, origin: new Date(w.origin).toISOString(), sites: w.sites, fit_s: w.fit_seconds, issue_s: w.issue_seconds, rows: w.rows}));
   for (const [stage, seconds] of Object.entries(result.stage_seconds)) console.log(JSON.stringify({bench: "backtest", stage, seconds}));

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "forecast": {
       const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
-      process.stdout.write(await formatForecastSummary(result.snapshotDir));
+      process.stdout.write(await formatForecastSummary(result.snapshotDir, result.snapshotId));
       return 0;
     }
     case "backtest": {
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       const loaded = await loadConfig(values.config);
       const started = performance.now();
       const tty = process.stderr.isTTY;
-      const {result: backtest, dir} = await backtestSnapshot(result.snapshotDir, dataDir, loaded.config, {
+      const {result: backtest, dir} = await backtestSnapshot(result, dataDir, loaded.config, {
         log: (m) => process.stderr.write(`${m}\n`),
         progress: (done, total, label) => {
           const elapsed = (performance.now() - started) / 1000;

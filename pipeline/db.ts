@@ -59,12 +59,12 @@ export function sqlIdent(name: string): string {
 export type ColumnType = "VARCHAR" | "INTEGER" | "DOUBLE" | "BOOLEAN" | "TIMESTAMP";
 
 /**
- * (Re)creates `table` with the given columns and appends one row per object. null, undefined and
- * non-finite numbers become NULL. For small result tables (metrics, windows); bulk rows use an
+ * (Re)creates `table` with the given columns (field, type, and the column's name when it differs
+ * from the field's) and appends one row per object. null, undefined and non-finite numbers become NULL. For small result tables (metrics, windows); bulk rows use an
  * appender written for their shape.
  */
-export async function createTableFromObjects<T extends object>(conn: DuckDBConnection, table: string, columns: readonly [keyof T & string, ColumnType][], rows: readonly T[]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE ${sqlIdent(table)} (${columns.map(([name, type]) => `${sqlIdent(name)} ${type}`).join(", ")})`);
+export async function createTableFromObjects<T extends object>(conn: DuckDBConnection, table: string, columns: readonly [keyof T & string, ColumnType, string?][], rows: readonly T[]): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TABLE ${sqlIdent(table)} (${columns.map(([field, type, name]) => `${sqlIdent(name ?? field)} ${type}`).join(", ")})`);
   const a = await conn.createAppender(table);
   for (const row of rows) {
     for (const [name, type] of columns) {

@@ -1,7 +1,6 @@
 // `sunline backtest`: the walk-forward backtest over the current snapshot's data, written next to
 // the snapshots (<dataDir>/backtest/<snapshot id>/) as Parquet with a backtest.json summary.
-import {basename, join} from "node:path";
-import {realpathSync} from "node:fs";
+import {join} from "node:path";
 import type {SunlineConfig} from "../config.ts";
 import {sqlString, withConnection} from "../db.ts";
 import {runBacktest, type BacktestResult} from "./run.ts";
@@ -22,9 +21,9 @@ export interface SnapshotBacktest {
 }
 
 export async function backtestSnapshot(
-  snapshotDir: string, dataDir: string, config: SunlineConfig, o: {log: (m: string) => void; progress?: (done: number, total: number, label: string) => void}
+  snapshot: {snapshotDir: string; snapshotId: string}, dataDir: string, config: SunlineConfig, o: {log: (m: string) => void; progress?: (done: number, total: number, label: string) => void}
 ): Promise<SnapshotBacktest> {
-  const id = basename(realpathSync(snapshotDir));
+  const {snapshotDir, snapshotId: id} = snapshot;
   const dir = join(dataDir, "backtest", id);
   const result = await withConnection(async (conn) => {
     for (const t of INPUT_TABLES) await conn.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet(${sqlString(join(snapshotDir, `${t}.parquet`))})`);

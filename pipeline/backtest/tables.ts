@@ -10,8 +10,9 @@ import type {BacktestMetric, BacktestResult, BacktestWindow} from "./run.ts";
 
 export const BACKTEST_TABLES = ["backtest_predictions", "backtest_windows", "backtest_metrics"] as const;
 
-const WINDOW_COLUMNS: [keyof BacktestWindow & string, ColumnType][] = [
-  ["window", "INTEGER"], ["origin", "TIMESTAMP"], ["trainStart", "TIMESTAMP"], ["trainEnd", "TIMESTAMP"], ["testStart", "TIMESTAMP"], ["testEnd", "TIMESTAMP"],
+const WINDOW_COLUMNS: [keyof BacktestWindow & string, ColumnType, string?][] = [
+  ["window", "INTEGER"], ["origin", "TIMESTAMP"],
+  ["trainStart", "TIMESTAMP", "train_start"], ["trainEnd", "TIMESTAMP", "train_end"], ["testStart", "TIMESTAMP", "test_start"], ["testEnd", "TIMESTAMP", "test_end"],
   ["mode", "VARCHAR"], ["sites", "INTEGER"], ["hybrid_sites", "INTEGER"], ["transfer_sites", "INTEGER"], ["rows", "INTEGER"], ["fit_seconds", "DOUBLE"], ["issue_seconds", "DOUBLE"]
 ];
 
@@ -24,10 +25,6 @@ const METRIC_COLUMNS: [keyof BacktestMetric & string, ColumnType][] = [
 
 export async function createBacktestTables(conn: DuckDBConnection, result: BacktestResult): Promise<void> {
   await createTableFromObjects(conn, "backtest_windows", WINDOW_COLUMNS, result.windows);
-  // snake_case names for the table (the TypeScript fields are camelCase).
-  for (const [from, to] of [["trainStart", "train_start"], ["trainEnd", "train_end"], ["testStart", "test_start"], ["testEnd", "test_end"]]) {
-    await conn.run(`ALTER TABLE backtest_windows RENAME COLUMN ${sqlIdent(from)} TO ${sqlIdent(to)}`);
-  }
   await createTableFromObjects(conn, "backtest_metrics", METRIC_COLUMNS, result.metrics);
   await conn.run(`CREATE OR REPLACE TEMP TABLE _backtest_rows (${FORECAST_COLUMNS})`);
   await appendForecastRows(conn, "_backtest_rows", result.predictions);

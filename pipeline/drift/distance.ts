@@ -15,6 +15,7 @@
 // Missing values: every function drops NaN, ±Infinity, null and undefined from each sample first
 // (sensor gaps are normal in this pipeline) and throws a RangeError naming itself and the sample
 // when nothing is left, because a distance to an empty sample would silently read as "no drift".
+import {clamp} from "../math.ts";
 
 /** A sample of numbers; NaN, ±Infinity, null and undefined are skipped. */
 export type Sample = ArrayLike<number | null | undefined>;
@@ -140,7 +141,7 @@ function kolmogorovSurvival(lambda: number): number {
       s += term;
       if (term < 1e-17) break;
     }
-    return clamp01(1 - (Math.sqrt(2 * Math.PI) / lambda) * s);
+    return clamp(1 - (Math.sqrt(2 * Math.PI) / lambda) * s, 0, 1);
   }
   let s = 0;
   for (let k = 1; k <= 100; k++) {
@@ -148,7 +149,7 @@ function kolmogorovSurvival(lambda: number): number {
     s += k % 2 === 1 ? term : -term;
     if (term < 1e-17) break;
   }
-  return clamp01(2 * s);
+  return clamp(2 * s, 0, 1);
 }
 
 /**
@@ -197,8 +198,8 @@ function binProportions(sorted: Float64Array, edges: readonly number[]): number[
   return counts;
 }
 
-/** First index ≥ `from` whose value is > x (the sample is sorted). */
-function upperBound(sorted: Float64Array, x: number, from: number): number {
+/** First index ≥ `from` whose value is > x (the sample is sorted): from 0, the count of values ≤ x. */
+export function upperBound(sorted: Float64Array, x: number, from = 0): number {
   let lo = from;
   let hi = sorted.length;
   while (lo < hi) {
@@ -217,8 +218,4 @@ function checkedEdges(edges: readonly number[]): readonly number[] {
     }
   }
   return edges;
-}
-
-function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
 }

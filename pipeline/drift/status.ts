@@ -11,7 +11,7 @@
 // Error drift compares the recent RMSE with the backtest RMSE the model was accepted on; a ratio
 // well above 1 is the symptom that matters, whatever the inputs say.
 import {MS_PER_DAY} from "../math.ts";
-import {finiteSorted, ksPValue, ksStatistic, psi, wasserstein1, type Sample} from "./distance.ts";
+import {finiteSorted, ksPValue, ksStatistic, psi, upperBound, wasserstein1, type Sample} from "./distance.ts";
 
 /** How bad a drift statistic is. */
 export type DriftStatus = "ok" | "warning" | "critical";
@@ -258,18 +258,6 @@ function standardDeviation(values: Float64Array): number {
   let ss = 0;
   for (const v of values) ss += (v - m) ** 2;
   return Math.sqrt(ss / (values.length - 1));
-}
-
-/** Number of values ≤ x in a sorted array. */
-function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function sameLength(fn: string, a: Sample, b: Sample): void {

@@ -1,13 +1,12 @@
 // The `sunline forecast` printout, read back from a written snapshot: the next issue per site and
 // the evaluation window's accuracy, each figure with the data, period and weather it rests on.
-import {realpathSync} from "node:fs";
-import {basename, join} from "node:path";
+import {join} from "node:path";
 import {queryRows, sqlString, withConnection} from "../db.ts";
 
-// This run's live rows are found by the snapshot id (the folder's name), not by max(issued_in): DuckDB
+// This run's live rows are found by the snapshot id, not by max(issued_in): DuckDB
 // answers max() of a Parquet string column from the row-group statistics, which hold a truncated
 // prefix ("20261121" for "20261121T221713Z-0f6b9e2f"), so that query matched nothing.
-export async function formatForecastSummary(snapshotDir: string): Promise<string> {
+export async function formatForecastSummary(snapshotDir: string, snapshotId: string): Promise<string> {
   const file = (t: string) => sqlString(join(snapshotDir, `${t}.parquet`));
   return withConnection(async (conn) => {
     await conn.run("SET TimeZone = 'UTC'");
@@ -15,7 +14,7 @@ export async function formatForecastSummary(snapshotDir: string): Promise<string
       SELECT site_id, strftime(issued_at, '%Y-%m-%d %H:%M') AS issued_at, strftime(min(ts), '%Y-%m-%d %H:%M') AS from_ts, strftime(max(ts) + INTERVAL 1 HOUR, '%Y-%m-%d %H:%M') AS to_ts,
         sum(forecast_kwh) AS kwh, sum(lower_80) AS lo, sum(upper_80) AS hi, any_value(model) AS model, any_value(model_version) AS version,
         count(*) FILTER (WHERE weather_kind = 'forecast' AND sun_up)::DOUBLE AS forecast_weather, count(*) FILTER (WHERE sun_up)::DOUBLE AS hours
-      FROM read_parquet(${file("forecasts")}) WHERE run = 'live' AND issued_in = ${sqlString(basename(realpathSync(snapshotDir)))}
+      FROM read_parquet(${file("forecasts")}) WHERE run = 'live' AND issued_in = ${sqlString(snapshotId)}
       GROUP BY site_id, issued_at ORDER BY site_id`);
     const acc = await queryRows<{model: string; n: number; nrmse_pct: number; nmae_pct: number; skill_rmse: number | null; coverage80: number | null; coverage95: number | null; p0: string; p1: string; fw: number}>(conn, `
       SELECT model, n::DOUBLE AS n, nrmse_pct, nmae_pct, skill_rmse, coverage80, coverage95, strftime(period_start, '%Y-%m-%d') AS p0, strftime(period_end, '%Y-%m-%d') AS p1, forecast_weather_share AS fw

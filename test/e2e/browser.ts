@@ -4,6 +4,9 @@ import {existsSync} from "node:fs";
 import {join} from "node:path";
 import {projectRoot} from "../../scripts/framework.ts";
 import {chromium, type Browser, type Page} from "playwright-core";
+import {mkdir} from "node:fs/promises";
+import {afterAll, beforeAll} from "vitest";
+import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
 
 export const CHROMIUM_PATH = process.env.SUNLINE_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -55,4 +58,34 @@ export function ensureBuiltSite(page = "index.html"): string {
     if (!existsSync(join(dist, page))) throw new Error(`dist/${page} is missing: is its page listed in observablehq.config.ts pages?`);
   }
   return dist;
+}
+
+/** Where the page tests put their screenshots. */
+export const SCREENSHOTS = join(projectRoot, "test-results", "e2e");
+/** The built site. */
+export const DIST = join(projectRoot, "dist");
+
+export interface BuiltSite {
+  server: StaticServer;
+  browser: Browser;
+}
+
+/**
+ * For a describe block: before its tests, the built site (built first on a fresh checkout; `page`
+ * must be in it) served on 127.0.0.1 and Chromium launched; after them, both closed. The fields
+ * are set once the block's first beforeAll has run.
+ */
+export function useBuiltSite(page: string): BuiltSite {
+  const site = {} as BuiltSite;
+  beforeAll(async () => {
+    ensureBuiltSite(page);
+    await mkdir(SCREENSHOTS, {recursive: true});
+    site.server = await serveStatic(DIST);
+    site.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await site.browser?.close();
+    await site.server?.close();
+  });
+  return site;
 }

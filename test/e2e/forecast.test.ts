@@ -5,18 +5,14 @@
 // the CSV export (a Blob download, no network). Nothing may leave 127.0.0.1 and no console errors.
 import {DuckDBInstance} from "@duckdb/node-api";
 import {readFileSync} from "node:fs";
-import {mkdir, mkdtemp, readdir} from "node:fs/promises";
+import {mkdtemp, readdir} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import type {Browser, Locator, Page} from "playwright-core";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {projectRoot} from "../../scripts/framework.ts";
-import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
+import type {Locator, Page} from "playwright-core";
+import {beforeAll, describe, expect, it} from "vitest";
 import {FORECAST_COLUMNS, MODEL_ORDER} from "../../src/components/forecastData.js";
-import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, DIST, SCREENSHOTS, useBuiltSite, watchPage} from "./browser.ts";
 
-const dist = join(projectRoot, "dist");
-const shots = join(projectRoot, "test-results", "e2e");
 const missing = chromiumMissingReason();
 if (missing) console.warn(`skipping the Forecast page test: ${missing}`);
 
@@ -27,23 +23,14 @@ interface Manifest {
 }
 
 describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
-  let server: StaticServer;
-  let browser: Browser;
+  const site = useBuiltSite("forecast.html");
   let manifest: Manifest;
 
   beforeAll(async () => {
-    ensureBuiltSite("forecast.html");
-    await mkdir(shots, {recursive: true});
-    const name = (await readdir(join(dist, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f))!;
-    manifest = JSON.parse(readFileSync(join(dist, "_file", "data", name), "utf8"));
-    server = await serveStatic(dist);
-    browser = await launchChromium();
+    const name = (await readdir(join(DIST, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f))!;
+    manifest = JSON.parse(readFileSync(join(DIST, "_file", "data", name), "utf8"));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   const card = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
   /** The plot itself (not a legend's swatch): Plot puts legends and the plot's svg side by side in a figure. */
@@ -54,9 +41,9 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
   const heading = (page: Page) => card(page, "forecast-chart").locator("h2").innerText();
 
   async function open(): Promise<{page: Page; problems: string[]}> {
-    const page = await browser.newPage({viewport: {width: 1280, height: 900}, acceptDownloads: true});
+    const page = await site.browser.newPage({viewport: {width: 1280, height: 900}, acceptDownloads: true});
     const problems = watchPage(page);
-    await page.goto(`${server.url}/forecast`, {waitUntil: "load"});
+    await page.goto(`${site.server.url}/forecast`, {waitUntil: "load"});
     await plots(card(page, "forecast-chart")).first().waitFor({timeout: 30_000});
     return {page, problems};
   }
@@ -101,7 +88,7 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     }
     expect(await card(page, "freshness").innerText()).toContain(manifest.snapshot_id);
     await page.evaluate(() => window.scrollTo(0, 0)); // the sidebar is fixed: a full-page shot wants the top
-    await page.screenshot({path: join(shots, "forecast.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "forecast.png"), fullPage: true});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -141,7 +128,7 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     await card(page, "forecast-controls").getByLabel("Climatology", {exact: true}).uncheck();
     await expect.poll(() => chart.locator("g.forecast-reference").count()).toBe(0);
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({path: join(shots, "forecast-evaluation.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "forecast-evaluation.png"), fullPage: true});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -158,7 +145,7 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     expect(await overlay.locator('[data-panel="ghi"] g[aria-label="line"] path').count()).toBeGreaterThanOrEqual(1);
     expect(await overlay.innerText()).toContain("weather forecast");
     await overlay.scrollIntoViewIfNeeded();
-    await page.screenshot({path: join(shots, "forecast-weather.png"), fullPage: false});
+    await page.screenshot({path: join(SCREENSHOTS, "forecast-weather.png"), fullPage: false});
     await card(page, "forecast-controls").getByLabel("Overlay weather").uncheck();
     await expect.poll(() => overlay.count()).toBe(0);
     expect(problems).toEqual([]);
@@ -196,7 +183,7 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     expect(changed).toBe(true);
     await expect.poll(() => decomposition.innerText()).toMatch(/= forecast/);
     await explain.scrollIntoViewIfNeeded();
-    await page.screenshot({path: join(shots, "forecast-explain.png"), fullPage: false});
+    await page.screenshot({path: join(SCREENSHOTS, "forecast-explain.png"), fullPage: false});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -230,14 +217,14 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
     expect(await card(page, "forecast-registry-table").innerText()).toMatch(/evaluation[\s\S]*in use/);
     expect(await card(page, "forecast-transfer").innerText()).toContain("new_site_days");
     await acc.scrollIntoViewIfNeeded();
-    await page.screenshot({path: join(shots, "forecast-accuracy.png"), fullPage: false});
+    await page.screenshot({path: join(SCREENSHOTS, "forecast-accuracy.png"), fullPage: false});
     expect(problems).toEqual([]);
     await page.close();
   });
 
   it("says why there is nothing to show when the snapshot has no forecasts", async () => {
     // Empty copies of the five forecast tables (same schema, no rows), as a run that issued nothing writes them.
-    const data = join(dist, "_file", "data");
+    const data = join(DIST, "_file", "data");
     const files = await readdir(data);
     const empty = new Map<string, Buffer>();
     const tmp = await mkdtemp(join(tmpdir(), "sunline-forecast-"));
@@ -258,19 +245,19 @@ describe.skipIf(missing !== null)("Forecast page in Chromium", () => {
       ["older snapshot", {...real, forecast: undefined}, /made before the pipeline had a forecast stage/]
     ];
     for (const [name, manifestBody, message] of cases) {
-      const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+      const page = await site.browser.newPage({viewport: {width: 1280, height: 900}});
       const problems = watchPage(page);
       await page.route("**/_file/data/*.parquet", (route) => {
         const file = new URL(route.request().url()).pathname.split("/").pop()!;
         return empty.has(file) ? route.fulfill({body: empty.get(file)!, contentType: "application/octet-stream"}) : route.continue();
       });
       await page.route("**/_file/data/manifest.*.json", (route) => route.fulfill({contentType: "application/json", body: JSON.stringify(manifestBody)}));
-      await page.goto(`${server.url}/forecast`, {waitUntil: "load"});
+      await page.goto(`${site.server.url}/forecast`, {waitUntil: "load"});
       await card(page, "forecast-disabled").waitFor({timeout: 30_000});
       expect(await card(page, "forecast-disabled").innerText(), name).toMatch(message);
       await expect.poll(() => card(page, "forecast-chart").isVisible()).toBe(false);
       await page.locator('[data-testid="freshness"]').waitFor();
-      if (name === "ran, issued nothing") await page.screenshot({path: join(shots, "forecast-empty.png"), fullPage: false});
+      if (name === "ran, issued nothing") await page.screenshot({path: join(SCREENSHOTS, "forecast-empty.png"), fullPage: false});
       expect(problems, name).toEqual([]);
       await page.close();
     }

@@ -2,40 +2,29 @@
 // client-side, its detection, quality checks and config snippet show, overrides recompute the
 // checks, and nothing leaves the machine.
 import {readFileSync} from "node:fs";
-import {mkdir} from "node:fs/promises";
 import {join} from "node:path";
-import type {Browser, BrowserContext, Page} from "playwright-core";
+import type {BrowserContext, Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {projectRoot} from "../../scripts/framework.ts";
-import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
 import * as importer from "../../src/components/importer.js";
-import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, SCREENSHOTS, useBuiltSite, watchPage} from "./browser.ts";
 
-const dist = join(projectRoot, "dist");
-const shots = join(projectRoot, "test-results", "e2e");
 const fixture = join(projectRoot, "test", "fixtures", "import", "sample.csv");
 const missing = chromiumMissingReason();
 if (missing) console.warn(`skipping the Import page test: ${missing}`);
 
 describe.skipIf(missing !== null)("Import page in Chromium", () => {
-  let server: StaticServer;
-  let browser: Browser;
+  const site = useBuiltSite("import.html");
   let context: BrowserContext;
 
   beforeAll(async () => {
-    ensureBuiltSite("import.html");
-    await mkdir(shots, {recursive: true});
-    server = await serveStatic(dist);
-    browser = await launchChromium();
     // A fixed zone: it is the default for naive stamps and the site's zone in the snippet.
-    context = await browser.newContext({viewport: {width: 1280, height: 900}, timezoneId: "America/Denver"});
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], {origin: server.url});
+    context = await site.browser.newContext({viewport: {width: 1280, height: 900}, timezoneId: "America/Denver"});
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], {origin: site.server.url});
   });
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await server?.close();
   });
 
   const card = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
@@ -44,14 +33,14 @@ describe.skipIf(missing !== null)("Import page in Chromium", () => {
   it("shows the built-in example until a file is picked", async () => {
     const page = await context.newPage();
     const problems = watchPage(page);
-    await page.goto(`${server.url}/import`, {waitUntil: "load"});
+    await page.goto(`${site.server.url}/import`, {waitUntil: "load"});
     await card(page, "import-chart").locator("svg").first().waitFor({timeout: 30_000});
     await expect.poll(() => card(page, "import-example").innerText()).toContain("built-in example");
     expect(await card(page, "fact-delimiter").innerText()).toContain("semicolon");
     expect(await card(page, "fact-zone").innerText()).toContain("naive local time");
     expect(await card(page, "fact-zone").innerText()).toContain("America/Denver");
     expect(await card(page, "import-snippet").innerText()).toContain('format: "%d.%m.%Y %H:%M"');
-    await page.screenshot({path: join(shots, "import-example.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "import-example.png"), fullPage: true});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -59,7 +48,7 @@ describe.skipIf(missing !== null)("Import page in Chromium", () => {
   it("reads a picked CSV in the browser: detection, quality counts, snippet, overrides", async () => {
     const page = await context.newPage();
     const problems = watchPage(page);
-    await page.goto(`${server.url}/import`, {waitUntil: "load"});
+    await page.goto(`${site.server.url}/import`, {waitUntil: "load"});
     await card(page, "import-detection").waitFor({timeout: 30_000});
     await page.locator('[data-testid="import-pick"] input[type="file"]').setInputFiles(fixture);
 
@@ -98,7 +87,7 @@ describe.skipIf(missing !== null)("Import page in Chromium", () => {
     await card(page, "import-snippet").locator('[data-testid="copy-snippet"]').click();
     await expect.poll(() => card(page, "import-snippet").locator('[data-testid="copy-snippet"]').innerText()).toContain("Copied");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(snippet.trim());
-    await page.screenshot({path: join(shots, "import.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "import.png"), fullPage: true});
 
     // Overrides recompute: a 10 kW capacity makes more readings outliers, as the importer says.
     const table = importer.parseDelimited(readFileSync(fixture, "utf8"));

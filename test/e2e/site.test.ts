@@ -1,16 +1,11 @@
 // The built site in real Chromium: every page in observablehq.config.ts loads from dist/ over
 // loopback with no console errors and no request leaving the machine, and its charts render.
-import {mkdir, readFile} from "node:fs/promises";
+import {readFile} from "node:fs/promises";
 import {join} from "node:path";
-import type {Browser} from "playwright-core";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {describe, expect, it} from "vitest";
 import frameworkConfig from "../../observablehq.config.ts";
-import {projectRoot} from "../../scripts/framework.ts";
-import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
-import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, DIST, SCREENSHOTS, useBuiltSite, watchPage} from "./browser.ts";
 
-const dist = join(projectRoot, "dist");
-const shots = join(projectRoot, "test-results", "e2e");
 const missing = chromiumMissingReason();
 if (missing) console.warn(`skipping the page tests: ${missing}`);
 
@@ -25,20 +20,7 @@ const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
 };
 
 describe.skipIf(missing !== null)("built site in Chromium", () => {
-  let server: StaticServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureBuiltSite("index.html");
-    await mkdir(shots, {recursive: true});
-    server = await serveStatic(dist);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = useBuiltSite("index.html");
 
   it("lists a test expectation for every page in the config", () => {
     expect(frameworkConfig.pages.map((p) => p.path).sort()).toEqual(Object.keys(EXPECTED).sort());
@@ -46,25 +28,25 @@ describe.skipIf(missing !== null)("built site in Chromium", () => {
 
   for (const {name, path} of frameworkConfig.pages) {
     it(`renders ${name} (${path}) with its charts and no errors`, async () => {
-      const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+      const page = await site.browser.newPage({viewport: {width: 1280, height: 900}});
       const problems = watchPage(page);
-      await page.goto(`${server.url}${path}`, {waitUntil: "load"});
+      await page.goto(`${site.server.url}${path}`, {waitUntil: "load"});
       const expected = EXPECTED[path];
       for (const id of expected.charts) await page.locator(`[data-testid="${id}"] svg`).first().waitFor({timeout: 30_000});
       for (const id of expected.tables) await page.locator(`[data-testid="${id}"] table`).first().waitFor({timeout: 30_000});
       await page.locator('[data-testid="freshness"]').waitFor();
-      const manifest = JSON.parse(await readFile(join(dist, "_file", "data", await manifestName()), "utf8")) as {snapshot_id: string};
+      const manifest = JSON.parse(await readFile(join(DIST, "_file", "data", await manifestName()), "utf8")) as {snapshot_id: string};
       expect(await page.locator('[data-testid="freshness"]').innerText()).toContain(manifest.snapshot_id);
-      await page.screenshot({path: join(shots, `${path === "/" ? "index" : path.slice(1)}.png`), fullPage: true});
+      await page.screenshot({path: join(SCREENSHOTS, `${path === "/" ? "index" : path.slice(1)}.png`), fullPage: true});
       expect(problems).toEqual([]);
       await page.close();
     });
   }
 
   it("redraws the production chart for the site picked on the overview", async () => {
-    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    const page = await site.browser.newPage({viewport: {width: 1280, height: 900}});
     const problems = watchPage(page);
-    await page.goto(`${server.url}/`, {waitUntil: "load"});
+    await page.goto(`${site.server.url}/`, {waitUntil: "load"});
     const chart = page.locator('[data-testid="daily-chart"]');
     await chart.locator("svg").first().waitFor();
     expect(await chart.locator("h2").innerText()).toContain("every site");
@@ -74,7 +56,7 @@ describe.skipIf(missing !== null)("built site in Chromium", () => {
     const siteName = option.replace(/ \(.*$/, "");
     await expect.poll(() => chart.locator("h2").innerText()).toContain(siteName);
     await expect.poll(() => page.locator('[data-testid="hourly-chart"] h2').innerText()).toContain(siteName);
-    await page.screenshot({path: join(shots, "index-site.png"), fullPage: false});
+    await page.screenshot({path: join(SCREENSHOTS, "index-site.png"), fullPage: false});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -84,7 +66,7 @@ describe.skipIf(missing !== null)("built site in Chromium", () => {
 /** Framework content-hashes file names: dist/_file/data/manifest.<hash>.json. */
 async function manifestName(): Promise<string> {
   const {readdir} = await import("node:fs/promises");
-  const name = (await readdir(join(dist, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f));
+  const name = (await readdir(join(DIST, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f));
   if (!name) throw new Error("dist/_file/data has no manifest json");
   return name;
 }

@@ -5,19 +5,16 @@
 // in the same format otherwise), its overlay and config entry show, errors show in the page, the
 // stale badge names site and period, and nothing else leaves 127.0.0.1.
 import {existsSync, readFileSync} from "node:fs";
-import {mkdir, readdir} from "node:fs/promises";
+import {readdir} from "node:fs/promises";
 import {join} from "node:path";
-import type {Browser, Page, Route} from "playwright-core";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {Page, Route} from "playwright-core";
+import {describe, expect, it} from "vitest";
 import {projectRoot} from "../../scripts/framework.ts";
-import {serveStatic, type StaticServer} from "../../scripts/staticServer.ts";
 import {clearSkyGhi, clearSkyHourMean, solarPosition} from "../../src/components/weatherClearSky.js";
 import {forecastSpans, joinHours, pickWeather, provenance, staleNotices} from "../../src/components/weatherData.js";
 import {chooseEndpoint, configSnippet, lookupUrl, parseOpenMeteo, validateLookup} from "../../src/components/weatherLookup.js";
-import {chromiumMissingReason, ensureBuiltSite, launchChromium, watchPage} from "./browser.ts";
+import {chromiumMissingReason, DIST, SCREENSHOTS, useBuiltSite, watchPage} from "./browser.ts";
 
-const dist = join(projectRoot, "dist");
-const shots = join(projectRoot, "test-results", "e2e");
 const recordedPath = join(projectRoot, "..", "shared", "data", "open-meteo", "test_get_historical_forecast.json");
 const recorded = existsSync(recordedPath) ? (JSON.parse(readFileSync(recordedPath, "utf8")) as OpenMeteoBody) : null;
 const noRecording = `no recorded Open-Meteo answer at ${recordedPath} (../shared/data is absent)`;
@@ -205,29 +202,16 @@ describe("Weather page logic (Node)", () => {
 });
 
 describe.skipIf(missing !== null)("Weather page in Chromium", () => {
-  let server: StaticServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureBuiltSite("weather.html");
-    await mkdir(shots, {recursive: true});
-    server = await serveStatic(dist);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = useBuiltSite("weather.html");
 
   const card = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
   const series = (page: Page, name: string) => card(page, "weather-series").getByLabel(name, {exact: true});
 
   /** Open /weather and wait for both charts; `problems` collects console errors and outside requests. */
   async function open(): Promise<{page: Page; problems: string[]}> {
-    const page = await browser.newPage({viewport: {width: 1280, height: 900}});
+    const page = await site.browser.newPage({viewport: {width: 1280, height: 900}});
     const problems = watchPage(page);
-    await page.goto(`${server.url}/weather`, {waitUntil: "load"});
+    await page.goto(`${site.server.url}/weather`, {waitUntil: "load"});
     await card(page, "weather-overlay").locator("svg").first().waitFor({timeout: 30_000});
     await card(page, "weather-scatter").locator("svg").first().waitFor({timeout: 30_000});
     return {page, problems};
@@ -276,7 +260,7 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
     expect(provenanceText).toContain("not stale");
     expect(await card(page, "weather-stale").count()).toBe(0);
     expect(await card(page, "lookup-status").innerText()).toContain("Nothing has been fetched");
-    await page.screenshot({path: join(shots, "weather.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "weather.png"), fullPage: true});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -304,7 +288,7 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
     await expect.poll(() => overlay.locator('[data-panel="production"]').count()).toBe(0);
     await series(page, "Temperature").check();
     await expect.poll(() => overlay.locator('[data-panel="temperature"] g[aria-label="y-axis tick"]').count()).toBe(1);
-    await page.screenshot({path: join(shots, "weather-toggled.png"), fullPage: false});
+    await page.screenshot({path: join(SCREENSHOTS, "weather-toggled.png"), fullPage: false});
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -344,7 +328,7 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
     expect(snippet).toContain("lat: 52.52, lon: 13.42");
     expect(snippet).toContain('providers: [{type: "open-meteo"}]');
     await page.evaluate(() => window.scrollTo(0, 0)); // the sidebar is fixed: a full-page shot wants the top
-    await page.screenshot({path: join(shots, "weather-lookup.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "weather-lookup.png"), fullPage: true});
     expect(unexpected(problems, asked)).toEqual([]);
     await page.close();
   });
@@ -374,7 +358,7 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
     expect(snippet).toContain(`base_url: "${base}"`);
     expect(snippet).toContain("already in this snapshot");
     await page.evaluate(() => window.scrollTo(0, 0)); // the sidebar is fixed: a full-page shot wants the top
-    await page.screenshot({path: join(shots, "weather-lookup-site.png"), fullPage: true});
+    await page.screenshot({path: join(SCREENSHOTS, "weather-lookup-site.png"), fullPage: true});
     // Switching the overlay off removes it.
     await series(page, "Open-Meteo lookup").uncheck();
     await expect.poll(() => overlay.locator("g.weather-lookup").count()).toBe(0);
@@ -401,8 +385,8 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
   });
 
   it("warns with the site and period when the manifest reports stale weather, per provider or globally", async () => {
-    const manifestFile = (await readdir(join(dist, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f))!;
-    const manifest = JSON.parse(readFileSync(join(dist, "_file", "data", manifestFile), "utf8"));
+    const manifestFile = (await readdir(join(DIST, "_file", "data"))).find((f) => /^manifest\.[0-9a-f]+\.json$/.test(f))!;
+    const manifest = JSON.parse(readFileSync(join(DIST, "_file", "data", manifestFile), "utf8"));
     const firstSite = async (page: Page) => (await card(page, "weather-controls").locator("select option").first().innerText()).replace(/ \([^)]*\)$/, "");
     const siteId = async (page: Page) => /\(([^)]*)\)$/.exec(await card(page, "weather-controls").locator("select option").first().innerText())![1];
 

@@ -1,32 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {ksPValue, ksStatistic, psi, quantileEdges, wasserstein1} from "../../../pipeline/drift/index.ts";
+import {normals} from "./samples.ts";
 
-// Seeded so every run draws the same samples: the statistical assertions are then fixed facts,
-// not tests that fail one run in a hundred.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** n draws of N(mean, sd) by Box–Muller. */
-function normals(n: number, mean: number, sd: number, seed: number): number[] {
-  const random = mulberry32(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const u = 1 - random(); // (0, 1]: log(0) never happens
-    const v = random();
-    const r = Math.sqrt(-2 * Math.log(u));
-    out.push(mean + sd * r * Math.cos(2 * Math.PI * v));
-    if (out.length < n) out.push(mean + sd * r * Math.sin(2 * Math.PI * v));
-  }
-  return out;
-}
 
 describe("hand-checkable cases", () => {
   it("identical samples are at distance 0 by all three measures", () => {

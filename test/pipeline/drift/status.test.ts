@@ -8,32 +8,9 @@ import {
   worstStatus,
   type DriftThresholds
 } from "../../../pipeline/drift/index.ts";
+import {normals} from "./samples.ts";
 
 const DAY = 86_400_000;
-
-// Seeded PRNG and Box–Muller, so the samples (and so the statuses) are the same on every run.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normals(n: number, mean: number, sd: number, seed: number): number[] {
-  const random = mulberry32(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const r = Math.sqrt(-2 * Math.log(1 - random()));
-    const angle = 2 * Math.PI * random();
-    out.push(mean + sd * r * Math.cos(angle));
-    if (out.length < n) out.push(mean + sd * r * Math.sin(angle));
-  }
-  return out;
-}
 
 describe("statusOf", () => {
   const band = {warning: 0.1, critical: 0.25};

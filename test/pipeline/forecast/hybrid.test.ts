@@ -1,7 +1,7 @@
 // The hybrid model (Prophet baseline + GBDT residual correction + conformal intervals) on a small seeded
 // synthetic site: the daily cloudiness drives both the production and the "ghi" weather variable.
 import {beforeAll, describe, expect, it} from "vitest";
-import {CLEAR_SKY_CEILING, fitHybrid, hourGeometry, type HybridModel, type HybridSite} from "../../../pipeline/forecast/hybrid.ts";
+import {CLEAR_SKY_CEILING, fitHybrid, type HybridModel, type HybridSite} from "../../../pipeline/forecast/hybrid.ts";
 import {syntheticSite} from "../models/prophet/data.ts";
 
 const DAY_MS = 86_400_000;
