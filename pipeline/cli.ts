@@ -9,7 +9,7 @@ import {messages, SunlineError} from "./messages.ts";
 import {queryRows, withConnection} from "./db.ts";
 import {resolveInputs} from "./inputs.ts";
 import {formatForecastSummary} from "./forecast/summary.ts";
-import {backtestSnapshot, formatBacktestSummary} from "./backtest/index.ts";
+import {formatBacktestSummary, formatSelection, loadSnapshotInputs, readSnapshotBacktest, saveSelection, selectModel, SELECT_WINDOWS} from "./backtest/index.ts";
 import {runPipeline} from "./run.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
 import {prepareWeather} from "./weather/prepare.ts";
@@ -25,9 +25,14 @@ Commands:
   forecast            run the pipeline (skipped when nothing changed) and print the forecast: the next
                       issue per site (energy, 80 % range, weather used) and the evaluation window's
                       accuracy against the reference forecasts
-  backtest            run the pipeline (skipped when unchanged), then the walk-forward backtest
-                      (config backtest.*: 12 monthly origins, every model refitted at each) over its
-                      data; writes <data-dir>/backtest/<snapshot>/ and prints accuracy per model and window
+  backtest            run the pipeline (skipped when unchanged; the walk-forward backtest is one of its
+                      stages: config backtest.*, 12 monthly origins, every model refitted at each, cached
+                      in <data-dir>/backtest/<key>/ while data, settings and code are unchanged; --force
+                      recomputes) and print accuracy per model and window, with progress
+  select              model selection: a small grid of Prophet settings (changepoint and seasonality prior
+                      scales, seasonality mode), then GBDT settings (depth, learning rate, rounds), each
+                      scored by the backtest on the 2 most recent windows; saves the winner to
+                      <data-dir>/models/selection.json, which later runs fit with (minutes: ~10 fits)
   status              show the current snapshot: when, from what, table sizes
   weather             collect weather from the config's providers (weather.providers) into the data
                       dir, with a summary per provider; \`run\` does the same before building
@@ -71,21 +76,43 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "backtest": {
-      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
-      const loaded = await loadConfig(values.config);
+      // The backtest is a stage of every run (reused while its data, settings and code are
+      // unchanged; --force recomputes it): run, then print what the snapshot holds.
       const started = performance.now();
       const tty = process.stderr.isTTY;
-      const {result: backtest, dir} = await backtestSnapshot(result, dataDir, loaded.config, {
-        log: (m) => process.stderr.write(`${m}\n`),
-        progress: (done, total, label) => {
+      const result = await runPipeline({
+        config: values.config, dataDir, force: values.force, offline: values.offline,
+        progress: (stage, done, total, label) => {
           const elapsed = (performance.now() - started) / 1000;
           const eta = Math.round((elapsed / done) * (total - done));
           // A line that updates in place on a terminal; JSON lines in a log.
           if (tty) process.stderr.write(`\r\x1b[2K[${done}/${total}] ${label} done, ${Math.round(elapsed)} s, about ${eta} s to go${done === total ? "\n" : ""}`);
-          else process.stderr.write(`${JSON.stringify({stage: "backtest", done, total, label, elapsed_s: Math.round(elapsed * 10) / 10, eta_s: eta})}\n`);
+          else process.stderr.write(`${JSON.stringify({stage, done, total, label, elapsed_s: Math.round(elapsed * 10) / 10, eta_s: eta})}\n`);
         }
       });
-      process.stdout.write(formatBacktestSummary(backtest) + `written: ${dir}\n`);
+      const manifest = await currentManifest(dataDir);
+      const backtest = await readSnapshotBacktest(result.snapshotDir);
+      const stage = manifest?.backtest;
+      if (backtest.windows.length === 0) process.stdout.write(`No backtest: ${stage?.note ?? "no site has data"}\n`);
+      else process.stdout.write(formatBacktestSummary({...backtest, skipped: stage?.skipped, seconds: stage?.seconds}) + `${stage?.reused ? "reused" : "computed"}; snapshot: ${result.snapshotDir}\n`);
+      return 0;
+    }
+    case "select": {
+      // Model selection over the current snapshot's data: a small grid scored by the backtest on its
+      // most recent windows; the winner is saved for the next runs.
+      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const loaded = await loadConfig(values.config);
+      const started = performance.now();
+      const windows = Math.min(SELECT_WINDOWS, loaded.config.backtest.origins);
+      const selection = await withConnection(async (conn) => {
+        await loadSnapshotInputs(conn, result.snapshotDir);
+        return selectModel(conn, {
+          config: loaded.config, snapshotId: result.snapshotId, windows, now: new Date(), log: () => {},
+          progress: (done, total, label) => process.stderr.write(`[${done}/${total}] ${label} (${Math.round((performance.now() - started) / 1000)} s)\n`)
+        });
+      });
+      const path = await saveSelection(dataDir, selection);
+      process.stdout.write(formatSelection(selection) + `saved: ${path}; the next run fits with these settings (the config's own prophet/gbdt settings take precedence).\n`);
       return 0;
     }
     case "ingest": {

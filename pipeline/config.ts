@@ -4,7 +4,21 @@ import {existsSync} from "node:fs";
 import {dirname, isAbsolute, resolve} from "node:path";
 import {pathToFileURL} from "node:url";
 import {z} from "zod";
+import {DEFAULT_DRIFT_THRESHOLDS} from "./drift/status.ts";
 import {messages, SunlineError} from "./messages.ts";
+
+/** Drift settings and the retraining rule when the config leaves them out (see the schema below). */
+export const DEFAULT_DRIFT = {
+  recent_days: 30,
+  min_reference_values: 500,
+  thresholds: DEFAULT_DRIFT_THRESHOLDS
+};
+export const DEFAULT_RETRAIN = {rmse_ratio: 1.5, max_age_days: 30, on_critical_drift: true};
+
+/** A drift statistic's thresholds: "warning" from `warning` up, "critical" from `critical` up. */
+const driftBand = z
+  .object({warning: z.number().nonnegative(), critical: z.number().nonnegative()})
+  .refine((b) => b.warning <= b.critical, {message: "expected warning ≤ critical"});
 
 const ianaZone = z.string().refine(isValidTimeZone, {message: "expected an IANA time zone such as \"Europe/Berlin\""});
 const isoInstant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?Z$/.test(s) && !Number.isNaN(Date.parse(s)), {
@@ -194,6 +208,8 @@ export const configSchema = z
       }),
     backtest: z
       .object({
+        /** Run the backtest in every pipeline run (reused while the data, config and code it rests on are unchanged). */
+        enabled: z.boolean().default(true),
         /** Walk-forward origins, the most recent ones (each refits every model on the data before it). */
         origins: z.number().int().min(1).max(120).default(12),
         /** Days between origins, and days of daily issues after each. */
@@ -205,7 +221,35 @@ export const configSchema = z
         /** No origin with less history than this before it (the first fits need something to learn). */
         min_train_days: z.number().int().min(2).default(90)
       })
-      .default({origins: 12, step_days: 30, test_days: 30, mode: "expanding", train_days: 365, min_train_days: 90}),
+      .default({enabled: true, origins: 12, step_days: 30, test_days: 30, mode: "expanding", train_days: 365, min_train_days: 90}),
+    /** Input and error drift of the model in use (pipeline/drift): recent window against the training data. */
+    drift: z
+      .object({
+        /** Days before the end of the data that make the recent window. */
+        recent_days: z.number().int().min(1).max(366).default(30),
+        /** Reference values needed from the same season of the training data before the whole training period is used instead. */
+        min_reference_values: z.number().int().min(10).default(500),
+        thresholds: z
+          .object({
+            psi: driftBand.default({warning: 0.1, critical: 0.25}),
+            ks: driftBand.default({warning: 0.1, critical: 0.2}),
+            wasserstein_sd: driftBand.default({warning: 0.1, critical: 0.25}),
+            rmse_ratio: driftBand.default({warning: 1.2, critical: 1.5})
+          })
+          .default(DEFAULT_DRIFT.thresholds)
+      })
+      .default(DEFAULT_DRIFT),
+    /** When the live model is refitted; otherwise the model in use keeps issuing (pipeline/retrain). */
+    retrain: z
+      .object({
+        /** Refit when the recent RMSE is at least this multiple of the backtest RMSE of the same months. */
+        rmse_ratio: z.number().positive().default(1.5),
+        /** Refit when the model in use was trained on data ending this many days before the end of the data. */
+        max_age_days: z.number().positive().default(30),
+        /** Refit when any input of any site drifted to "critical". */
+        on_critical_drift: z.boolean().default(true)
+      })
+      .default(DEFAULT_RETRAIN),
     anomaly: z
       .object({window_h: z.number().int().positive().default(168), threshold: z.number().positive().default(2.5)})
       .default({window_h: 168, threshold: 2.5})

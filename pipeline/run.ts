@@ -1,4 +1,5 @@
-// The whole DAG for one config: inputs → ingest → clean → weather → data quality → forecast → snapshot.
+// The whole DAG for one config: inputs → ingest → clean → weather → data quality → backtest →
+// forecast (with drift and the retraining decision) → snapshot.
 // Runs once per input state: a lock serialises concurrent callers (every loader of a build calls
 // this) and a cache key over config, input files and code skips runs that would change nothing.
 import type {DuckDBConnection} from "@duckdb/node-api";
@@ -7,6 +8,8 @@ import {buildDataQuality} from "./clean/dataQuality.ts";
 import {buildProductionHourly} from "./clean/hourly.ts";
 import {loadConfig, type LoadedConfig} from "./config.ts";
 import {queryRows, sqlString, withConnection} from "./db.ts";
+import {createSelectionTable, readSelection, withSelection} from "./backtest/select.ts";
+import {runBacktestStage} from "./backtest/stage.ts";
 import {runForecastStage} from "./forecast/stage.ts";
 import {ingestAll} from "./ingest/index.ts";
 import {resolveInputs, type ResolvedInputs} from "./inputs.ts";
@@ -31,6 +34,8 @@ export interface RunOptions {
   offline?: boolean;
   /** Environment for provider URLs and keys (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Progress of the long stages (the backtest): done of total, and what was just done. */
+  progress?: (stage: string, done: number, total: number, label: string) => void;
   /** Test hook passed to the snapshot writer. */
   afterTable?: (name: string) => void | Promise<void>;
 }
@@ -56,7 +61,14 @@ export const SNAPSHOT_TABLES: readonly SnapshotTableSpec[] = [
   {name: "forecast_contributions", orderBy: "site_id, issued_at, model_version, ts, rank", tsColumn: "ts"},
   {name: "forecast_accuracy", orderBy: "site_id, horizon, model"},
   {name: "model_registry", orderBy: "created_at DESC, version"},
-  {name: "transfer_curve", orderBy: "site_id, history_days, model"}
+  {name: "transfer_curve", orderBy: "site_id, history_days, model"},
+  {name: "drift", orderBy: "kind, site_id, variable"},
+  {name: "retraining", orderBy: "decided_at DESC"},
+  {name: "model_selection", orderBy: "stage DESC, nrmse_pct"},
+  {name: "backtest_windows", orderBy: "\"window\""},
+  {name: "backtest_metrics", orderBy: "\"window\", site_id, horizon, model"},
+  {name: "backtest_by_hour", orderBy: "hour_local, model"},
+  {name: "backtest_predictions", orderBy: "site_id, issued_at, ts", tsColumn: "ts"}
 ];
 
 export async function runPipeline(options: RunOptions = {}): Promise<RunResult> {
@@ -75,8 +87,11 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
         weatherStatus = prepared?.status ?? null;
       }
       const inputs = await withConnection((conn) => resolveInputs(loaded, dataDir, log, (p) => globFiles(conn, p)));
+      // Model settings chosen by `sunline select` (the config's own win); they are in the cache key as inputs are.
+      const selection = await readSelection(dataDir);
+      const config = {...loaded.config, forecast: withSelection(loaded.config.forecast, selection)};
       const cacheKey = sha256(
-        stableStringify({config: loaded.config, code: await codeVersion(), inputs: inputs.files.map((f) => [f.role, f.path, f.sha256])})
+        stableStringify({config: loaded.config, code: await codeVersion(), inputs: inputs.files.map((f) => [f.role, f.path, f.sha256]), selection: selection?.chosen ?? null})
       );
       const current = await currentManifest(dataDir);
       if (!options.force && current?.cache_key === cacheKey) {
@@ -90,9 +105,13 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
       const snapshotDir = await withConnection(
         async (conn) => {
           await buildTables(conn, loaded, inputs, join(dataDir, "bronze"), log);
-          const forecast = await runForecastStage(conn, {
-            config: loaded.config.forecast, dataDir, snapshotId, previousSnapshotDir: await currentSnapshotDir(dataDir), now, log
+          const {result: _result, dir: _dir, ...backtest} = await runBacktestStage(conn, {
+            config, dataDir, log, force: options.force, progress: (done, total, label) => options.progress?.("backtest", done, total, label)
           });
+          const forecast = await runForecastStage(conn, {
+            config: config.forecast, policy: config, dataDir, snapshotId, previousSnapshotDir: await currentSnapshotDir(dataDir), now, log
+          });
+          await createSelectionTable(conn, selection);
           return writeSnapshot(conn, {
             dataDir,
             snapshotId,
@@ -109,6 +128,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
               weather,
               stale: {weather: weather.stale},
               forecast,
+              backtest,
               duration_s: Math.round((Date.now() - started) / 100) / 10
             }
           });

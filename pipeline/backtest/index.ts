@@ -1,36 +1,48 @@
-// `sunline backtest`: the walk-forward backtest over the current snapshot's data, written next to
-// the snapshots (<dataDir>/backtest/<snapshot id>/) as Parquet with a backtest.json summary.
-import {join} from "node:path";
+// The walk-forward backtest: a stage of every run (stage.ts, cached while its inputs are
+// unchanged), and the same computation on demand over a snapshot's data (`backtestSnapshot`, for
+// the benchmark). Its tables are copied into every snapshot.
+import type {DuckDBConnection} from "@duckdb/node-api";
 import type {SunlineConfig} from "../config.ts";
-import {sqlString, withConnection} from "../db.ts";
-import {runBacktest, type BacktestResult} from "./run.ts";
-import {createBacktestTables, writeBacktest} from "./tables.ts";
+import {queryRows, sqlString, withConnection} from "../db.ts";
+import {join} from "node:path";
+import type {BacktestMetric, BacktestWindow} from "./run.ts";
+import {runBacktestStage} from "./stage.ts";
 
 export {walkForwardSplits, type Split, type SplitOptions} from "./splits.ts";
 export {runBacktest, type BacktestMetric, type BacktestPrediction, type BacktestResult, type BacktestWindow} from "./run.ts";
-export {BACKTEST_TABLES, createBacktestTables, writeBacktest} from "./tables.ts";
-export {formatBacktestSummary} from "./summary.ts";
+export {BACKTEST_TABLES, createBacktestTables, createEmptyBacktestTables, writeBacktest} from "./tables.ts";
+export {formatBacktestSummary, type BacktestRecord} from "./summary.ts";
+export {runBacktestStage, type BacktestStageSummary} from "./stage.ts";
+export {formatSelection, readSelection, saveSelection, selectModel, SELECT_WINDOWS, type Selection} from "./select.ts";
 
 /** The tables a backtest reads from a snapshot. */
 const INPUT_TABLES = ["sites", "production_hourly", "weather_hourly"];
 
-export interface SnapshotBacktest {
-  result: BacktestResult;
-  /** Where the tables were written. */
-  dir: string;
+/** Loads the tables a backtest (or a model selection) reads from a snapshot into the connection. */
+export async function loadSnapshotInputs(conn: DuckDBConnection, snapshotDir: string): Promise<void> {
+  for (const t of INPUT_TABLES) await conn.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet(${sqlString(join(snapshotDir, `${t}.parquet`))})`);
 }
 
-export async function backtestSnapshot(
-  snapshot: {snapshotDir: string; snapshotId: string}, dataDir: string, config: SunlineConfig, o: {log: (m: string) => void; progress?: (done: number, total: number, label: string) => void}
-): Promise<SnapshotBacktest> {
-  const {snapshotDir, snapshotId: id} = snapshot;
-  const dir = join(dataDir, "backtest", id);
-  const result = await withConnection(async (conn) => {
-    for (const t of INPUT_TABLES) await conn.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet(${sqlString(join(snapshotDir, `${t}.parquet`))})`);
-    const r = await runBacktest(conn, {config, log: o.log, progress: o.progress});
-    await createBacktestTables(conn, r);
-    await writeBacktest(conn, r, dir, {snapshot_id: id, config: config.backtest, horizon_h: config.forecast.horizon_h, issue_hour_local: config.forecast.issue_hour_local});
-    return r;
+/** Recomputes the backtest over a snapshot's data (cached like the run's own). */
+export async function backtestSnapshot(snapshotDir: string, dataDir: string, config: SunlineConfig, o: {log: (m: string) => void; progress?: (done: number, total: number, label: string) => void}) {
+  return withConnection(async (conn) => {
+    await loadSnapshotInputs(conn, snapshotDir);
+    return runBacktestStage(conn, {config, dataDir, log: o.log, progress: o.progress, force: true});
   });
-  return {result, dir};
+}
+
+/** A snapshot's backtest windows and metrics, as `formatBacktestSummary` takes them. */
+export async function readSnapshotBacktest(snapshotDir: string): Promise<{windows: BacktestWindow[]; metrics: BacktestMetric[]}> {
+  const ms = (v: unknown) => Date.parse(`${String(v).replace(" ", "T")}Z`);
+  return withConnection(async (conn) => {
+    const windows = (await queryRows<Record<string, unknown>>(conn, `SELECT * FROM read_parquet(${sqlString(join(snapshotDir, "backtest_windows.parquet"))}) ORDER BY "window"`)).map(
+      (w) => ({
+        window: Number(w.window), origin: ms(w.origin), trainStart: ms(w.train_start), trainEnd: ms(w.train_end), testStart: ms(w.test_start), testEnd: ms(w.test_end),
+        mode: w.mode as BacktestWindow["mode"], sites: Number(w.sites), hybrid_sites: Number(w.hybrid_sites), transfer_sites: Number(w.transfer_sites), rows: Number(w.rows),
+        fit_seconds: Number(w.fit_seconds), issue_seconds: Number(w.issue_seconds)
+      })
+    );
+    const metrics = await queryRows<BacktestMetric>(conn, `SELECT * FROM read_parquet(${sqlString(join(snapshotDir, "backtest_metrics.parquet"))})`);
+    return {windows, metrics};
+  });
 }

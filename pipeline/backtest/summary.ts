@@ -2,7 +2,10 @@
 // hybrid's error per window, each figure with the data and period it rests on.
 import type {BacktestResult} from "./run.ts";
 
-export function formatBacktestSummary(r: BacktestResult): string {
+/** What the printout needs: a run's result, or windows and metrics read back from a snapshot. */
+export type BacktestRecord = Pick<BacktestResult, "windows" | "metrics"> & Partial<Pick<BacktestResult, "skipped" | "seconds">>;
+
+export function formatBacktestSummary(r: BacktestRecord): string {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const f = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? "" : x.toFixed(d));
   const lines: string[] = [];
@@ -21,7 +24,7 @@ export function formatBacktestSummary(r: BacktestResult): string {
     const m = r.metrics.find((x) => x.window === w.window && x.site_id === "fleet" && x.horizon === "all" && x.model === "hybrid");
     lines.push(`  ${String(w.window).padStart(2)}  origin ${day(w.origin)}  ${f(m?.nrmse_pct ?? null).padStart(6)} %  skill ${f(m?.skill_rmse ?? null).padStart(5)}  cov80 ${f(m?.coverage80 ?? null).padStart(4)}  (${w.sites} sites, fit ${w.fit_seconds} s, issue ${w.issue_seconds} s)`);
   }
-  if (r.skipped.length) lines.push("", `Skipped: ${r.skipped.map((s) => `window ${s.window} ${s.site_id}: ${s.reason}`).join("; ")}`);
-  lines.push(`  skill: 1 − RMSE / RMSE of smart persistence on the same hours; MAPE over hours above 5 % of capacity. ${r.seconds} s.`);
+  if (r.skipped?.length) lines.push("", `Skipped: ${r.skipped.map((s) => `window ${s.window} ${s.site_id}: ${s.reason}`).join("; ")}`);
+  lines.push(`  skill: 1 − RMSE / RMSE of smart persistence on the same hours; MAPE over hours above 5 % of capacity.${r.seconds ? ` Computed in ${r.seconds} s.` : ""}`);
   return `${lines.join("\n")}\n`;
 }

@@ -8,7 +8,7 @@ import {createTableFromObjects, sqlIdent, sqlString, type ColumnType} from "../d
 import {appendForecastRows, FORECAST_COLUMNS} from "../forecast/stage.ts";
 import type {BacktestMetric, BacktestResult, BacktestWindow} from "./run.ts";
 
-export const BACKTEST_TABLES = ["backtest_predictions", "backtest_windows", "backtest_metrics"] as const;
+export const BACKTEST_TABLES = ["backtest_predictions", "backtest_windows", "backtest_metrics", "backtest_by_hour"] as const;
 
 const WINDOW_COLUMNS: [keyof BacktestWindow & string, ColumnType, string?][] = [
   ["window", "INTEGER"], ["origin", "TIMESTAMP"],
@@ -34,6 +34,26 @@ export async function createBacktestTables(conn: DuckDBConnection, result: Backt
     FROM _backtest_rows r JOIN backtest_windows w ON r.model_version = 'backtest-' || w."window"
     LEFT JOIN production_hourly p ON p.site_id = r.site_id AND p.ts = r.ts`);
   await conn.run("DROP TABLE _backtest_rows");
+  // Error by the site's local hour of day, fleet-wide on capacity-normalised values (as the fleet
+  // rows of backtest_metrics): where in the day each model goes wrong. Daytime hours with an outcome.
+  await conn.run(`CREATE OR REPLACE TABLE backtest_by_hour AS
+    WITH p AS (
+      SELECT hour(timezone(s.timezone, timezone('UTC', b.ts))) AS hour_local, b.actual_kwh / s.capacity_kw AS actual,
+        b.persistence_kwh / s.capacity_kw AS "persistence", b.smart_persistence_kwh / s.capacity_kw AS "smart persistence",
+        b.climatology_kwh / s.capacity_kw AS climatology, CASE WHEN b.model = 'hybrid' THEN b.baseline_kwh / s.capacity_kw END AS prophet,
+        b.forecast_kwh / s.capacity_kw AS hybrid
+      FROM backtest_predictions b JOIN sites s USING (site_id)
+      WHERE b.sun_up AND b.actual_kwh IS NOT NULL AND isfinite(b.actual_kwh))
+    SELECT hour_local::INTEGER AS hour_local, model, count(*)::INTEGER AS n,
+      100 * sqrt(avg((predicted - actual) ^ 2)) AS nrmse_pct, 100 * avg(abs(predicted - actual)) AS nmae_pct, 100 * avg(predicted - actual) AS bias_pct
+    FROM p UNPIVOT (predicted FOR model IN ("persistence", "smart persistence", climatology, prophet, hybrid))
+    WHERE isfinite(predicted)
+    GROUP BY ALL ORDER BY hour_local, model`);
+}
+
+/** The backtest tables with no rows (backtest disabled, or too little history for an origin). */
+export async function createEmptyBacktestTables(conn: DuckDBConnection): Promise<void> {
+  await createBacktestTables(conn, {windows: [], predictions: [], metrics: [], skipped: [], seconds: 0, stage_seconds: {}});
 }
 
 /** Writes the tables as Parquet, plus backtest.json (windows, timings, skipped sites), into `dir`. */

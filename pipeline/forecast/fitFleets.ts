@@ -44,14 +44,9 @@ export interface FitFleetsOptions {
  * sites whose Prophet fit failed in the hybrid one.
  */
 export async function* fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig, o: FitFleetsOptions): AsyncGenerator<FittedFleet> {
-  const history = (s: SiteSeries) => (trainEnd - s.firstKnown) / DAY_MS;
-  const usable = data.sites.filter((s) => history(s) >= 2);
-  for (const s of data.sites) if (history(s) < 2) o.skip(s.meta.id, `${o.label}: under 2 days of history before ${new Date(trainEnd).toISOString()}`);
-  const established = usable.filter((s) => history(s) >= cfg.new_site_days);
-  const transfer = {kind: "fleet-transfer" as const, sites: usable, issueFor: usable.filter((s) => history(s) < cfg.new_site_days)};
-  const plan: {kind: FleetKind; sites: SiteSeries[]; issueFor: SiteSeries[]}[] = [];
-  if (established.length) plan.push({kind: "hybrid", sites: established, issueFor: established});
-  plan.push(transfer);
+  const {plan, tooShort} = planFleets(data, trainEnd, cfg);
+  for (const s of tooShort) o.skip(s.meta.id, `${o.label}: under 2 days of history before ${new Date(trainEnd).toISOString()}`);
+  const transfer = plan.find((p) => p.kind === "fleet-transfer")!;
   for (const fit of plan) {
     if (fit.issueFor.length === 0) continue;
     const given = o.calibrationFor?.(fit.kind) ?? null;
@@ -81,6 +76,29 @@ export async function* fitFleets(data: FleetData, trainEnd: number, cfg: Forecas
       issueFor: fit.issueFor.filter((s) => fleet.models.has(s.meta.id))
     };
   }
+}
+
+export interface FleetPlan {
+  kind: FleetKind;
+  /** Sites the fleet is fitted on. */
+  sites: SiteSeries[];
+  /** Sites it forecasts (before any Prophet fit fails). */
+  issueFor: SiteSeries[];
+}
+
+/**
+ * Which fleets a fit at `trainEnd` makes, before fitting anything: the hybrid for sites with
+ * `new_site_days` of history, the fleet-transfer one (always planned, often forecasting no site)
+ * for the newer ones; sites with under 2 days are left out.
+ */
+export function planFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig): {plan: FleetPlan[]; tooShort: SiteSeries[]} {
+  const history = (s: SiteSeries) => (trainEnd - s.firstKnown) / DAY_MS;
+  const usable = data.sites.filter((s) => history(s) >= 2);
+  const established = usable.filter((s) => history(s) >= cfg.new_site_days);
+  const plan: FleetPlan[] = [];
+  if (established.length) plan.push({kind: "hybrid", sites: established, issueFor: established});
+  plan.push({kind: "fleet-transfer", sites: usable, issueFor: usable.filter((s) => history(s) < cfg.new_site_days)});
+  return {plan, tooShort: data.sites.filter((s) => history(s) < 2)};
 }
 
 /** The parameters a fleet of this kind is fitted with (the registry stores them). */

@@ -8,7 +8,9 @@
 //               `issue_hour_local`, for `horizon_h` hours. These are scored against what happened
 //               (forecast_accuracy) and are what the forecast page shows for the past.
 //   live        trained on everything; issues the next forecast, at the first local issue time at
-//               or after the end of the data.
+//               or after the end of the data. Refitted only when the retraining rule finds a reason
+//               (pipeline/retrain: model age, recent error against the backtest, critical input
+//               drift, a changed fleet or recipe); otherwise the model in use issues again.
 // Each fit is a fleet: Prophet per site + one GBDT on the pooled residuals ("hybrid"), and, when a
 // site has under `new_site_days` of history, the GBDT alone on clear-sky-relative features
 // ("fleet-transfer") for those sites. Training rows use OBSERVED weather (forecasts of the past are
@@ -20,16 +22,18 @@ import {DuckDBTimestampValue} from "@duckdb/node-api";
 import {createHash} from "node:crypto";
 import {existsSync} from "node:fs";
 import {join} from "node:path";
-import type {SunlineConfig} from "../config.ts";
+import {DEFAULT_DRIFT, DEFAULT_RETRAIN, type SunlineConfig} from "../config.ts";
 import {sqlString} from "../db.ts";
-import {createModelRegistryTable, modelVersion, readRegistry, registerModel, type RegistryEntry} from "../registry/index.ts";
-import {codeVersion} from "../snapshot/hash.ts";
+import {createModelRegistryTable, loadModel, modelVersion, readRegistry, registerModel, type RegistryEntry} from "../registry/index.ts";
+import {worstStatus} from "../drift/status.ts";
+import {createDriftTable, createRetrainingTable, liveModelCheckup, logDecision, type Checkup} from "../retrain/index.ts";
+import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import {localIssuesBetween} from "../timezone.ts";
 import {scoreForecasts, type AccuracyRow} from "./accuracy.ts";
 import {calibrateConformal, type ConformalCalibration} from "./intervals.ts";
 import {actualLookup, loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
 import {fleetToJSON, hourGeometry} from "./hybrid.ts";
-import {fitFleets, fitParams} from "./fitFleets.ts";
+import {fitFleets, fitParams, planFleets, type FleetKind} from "./fitFleets.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
@@ -44,6 +48,8 @@ export interface ForecastStageOptions {
   previousSnapshotDir: string | null;
   now: Date;
   log: (message: string) => void;
+  /** Drift settings and the retraining rule (default: the config defaults). */
+  policy?: Pick<SunlineConfig, "drift" | "retrain">;
 }
 
 export interface ForecastStageSummary {
@@ -63,6 +69,10 @@ export interface ForecastStageSummary {
   skipped_sites: {site_id: string; reason: string}[];
   /** The configured history (days) below which a site is forecast by the fleet-transfer model. */
   new_site_days: number;
+  /** The retraining decision of this run: refit or keep, why, and what it looked at. */
+  retraining: {decision: "retrain" | "keep"; reasons: string[]; model_age_days: number | null; rmse_ratio: number | null; critical_drift: string[]} | null;
+  /** Worst input-drift status over all sites and variables. */
+  drift_status: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -81,8 +91,12 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   await createTables(conn);
   const summary: ForecastStageSummary = {
     enabled: o.config.enabled, as_of: null, evaluation: null, live_issued_at: null, models: [], rows: 0, carried_over_rows: 0,
-    training_weather: "none", weather_variables: [], seconds: 0, stage_seconds: stages, skipped_sites: [], new_site_days: o.config.new_site_days
+    training_weather: "none", weather_variables: [], seconds: 0, stage_seconds: stages, skipped_sites: [], new_site_days: o.config.new_site_days,
+    retraining: null, drift_status: null
   };
+  const policy = o.policy ?? {drift: DEFAULT_DRIFT, retrain: DEFAULT_RETRAIN};
+  await createDriftTable(conn, []);
+  await createRetrainingTable(conn, o.dataDir);
   const registry = await readRegistry(o.dataDir);
   if (!o.config.enabled) {
     await createModelRegistryTable(conn, registry, []);
@@ -104,6 +118,9 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   const geometry = new Map(data.sites.map((s) => [s.meta.id, hourGeometry(s.meta, s.ts)]));
   const issueRule = (id: string) => ({timezone: data.sites.find((s) => s.meta.id === id)!.meta.timezone, issueHourLocal: cfg.issue_hour_local});
   const code = `${await codeVersion("forecast")}:${await codeVersion("models")}`;
+  // What a refit would change: the retraining rule refits when it differs from the model in use's.
+  const recipe = (kind: FleetKind) => sha256(stableStringify({kind, params: fitParams(kind, cfg), weather: data.weatherNames, code})).slice(0, 16);
+  const day = (ms: number) => iso(ms).slice(0, 10);
 
   // Issue times per site: daily inside the evaluation window, and the next one at or after the data's end.
   const evalIssues = new Map(data.sites.map((s) => [s.meta.id, localIssuesBetween(s.meta.timezone, cfg.issue_hour_local, evalStart, asOf)]));
@@ -118,8 +135,42 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
 
   const rows: ForecastRow[] = [];
   const entries: RegistryEntry[] = [];
+  let checkup: Checkup | null = null;
   for (const purpose of ["evaluation", "live"] as const) {
     const trainEnd = purpose === "evaluation" ? evalStart : asOf;
+    if (purpose === "live") {
+      const actual = actualLookup(data);
+      checkup = await liveModelCheckup(conn, {
+        data, geometry, asOf, policy, registry, previousSnapshotDir: o.previousSnapshotDir, log: o.log,
+        evaluation: {
+          start: evalStart,
+          rows: rows.filter((r) => r.run === "evaluation" && r.sun_up).map((r) => ({site_id: r.site_id, ts: r.ts, forecast_kwh: r.forecast_kwh, actual_kwh: actual(r)}))
+        },
+        wanted: planFleets(data, asOf, cfg).plan.filter((p) => p.issueFor.length).map((p) => ({kind: p.kind, issueFor: p.issueFor.map((s) => s.meta.id), recipe: recipe(p.kind)}))
+      });
+      await createDriftTable(conn, checkup.drift);
+      lap("drift and retraining check");
+      if (!checkup.decision.retrain) {
+        // The models in use issue the next forecast from the latest data, as they are.
+        for (const e of checkup.inUse) {
+          const fleet = await loadModel(o.dataDir, e.version);
+          for (const id of e.issue_for ?? e.sites) {
+            const s = data.sites.find((x) => x.meta.id === id);
+            const model = fleet.models.get(id);
+            if (!s || !model) continue;
+            rows.push(...issueForecasts({
+              model, modelKind: e.kind, modelVersion: e.version, run: "live", series: s, geometry: geometry.get(id)!, issues: [liveIssue.get(id)!], horizon: cfg.horizon_h,
+              weather, topContributions: cfg.top_contributions, explainFrom: asOf - cfg.explain_days * DAY_MS, snapshotId: o.snapshotId
+            }));
+          }
+          fleet.free();
+          summary.models.push({version: e.version, kind: e.kind, purpose, new: false});
+          entries.push(e);
+        }
+        lap("issue live (models in use)");
+        continue;
+      }
+    }
     const fitted = fitFleets(data, trainEnd, cfg, {
       label: purpose, log: o.log, skip: (site_id, reason) => summary.skipped_sites.push({site_id, reason}),
       // The live fit trains on every hour (no calibration slice): its intervals are calibrated on the
@@ -147,7 +198,8 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
           gbdt_rounds: fleet.fitInfo.gbdtRounds, gbdt_train_rows: fleet.fitInfo.gbdtTrainRows, calibration_rows: fleet.fitInfo.calibrationRows,
           prophet_fit_s: Math.round(fleet.fitInfo.prophetMs) / 1000, gbdt_fit_s: Math.round(fleet.fitInfo.gbdtMs) / 1000
         },
-        data_hash: trainedOn, code_version: code
+        data_hash: trainedOn, code_version: code, issue_for: fit.issueFor.map((s) => s.meta.id), recipe: recipe(fit.kind),
+        reason: purpose === "live" ? checkup!.decision.reasons.join("; ") : `evaluation: fitted before the evaluation window ${day(evalStart)} → ${day(asOf)}`
       };
       if (purpose === "evaluation") Object.assign(entry.metrics, headlineMetrics(rows.filter((r) => r.model_version === version), data));
       const status = await registerModel(o.dataDir, entry, fleetToJSON(fleet, issueRule));
@@ -156,6 +208,17 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
       fleet.free();
       lap(`register ${purpose} ${fit.kind}`);
     }
+  }
+  if (checkup) {
+    const d = checkup.decision;
+    summary.retraining = {decision: d.retrain ? "retrain" : "keep", reasons: d.reasons, model_age_days: d.model_age_days, rmse_ratio: d.rmse_ratio, critical_drift: d.critical_drift};
+    summary.drift_status = worstStatus(checkup.drift.filter((r) => r.kind !== "error").map((r) => r.status));
+    await logDecision(o.dataDir, {
+      decided_at: o.now.toISOString(), snapshot_id: o.snapshotId, as_of: iso(asOf), decision: summary.retraining.decision, reasons: d.reasons,
+      model_age_days: d.model_age_days, rmse_ratio: d.rmse_ratio, critical_drift: d.critical_drift, before: d.in_use,
+      after: entries.filter((e) => e.purpose === "live").map((e) => e.version)
+    });
+    await createRetrainingTable(conn, o.dataDir);
   }
   summary.rows = rows.length;
   await insertForecasts(conn, rows);

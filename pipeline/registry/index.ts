@@ -31,6 +31,12 @@ export interface RegistryEntry {
   metrics: Record<string, number | null>;
   data_hash: string;
   code_version: string;
+  /** Sites it forecasts (a fleet-transfer model is trained on more sites than it forecasts). */
+  issue_for?: string[];
+  /** Hash of kind, parameters, weather variables and code: what a refit would change (pipeline/retrain). */
+  recipe?: string;
+  /** Why it was trained (live models: the retraining decision's reasons). */
+  reason?: string;
 }
 
 export const registryDir = (dataDir: string) => join(dataDir, "models");
@@ -76,16 +82,16 @@ export async function createModelRegistryTable(conn: DuckDBConnection, entries: 
   await conn.run(`CREATE OR REPLACE TABLE model_registry (
     version VARCHAR, kind VARCHAR, purpose VARCHAR, created_at TIMESTAMP, snapshot_id VARCHAR, sites VARCHAR, n_sites INTEGER,
     train_start TIMESTAMP, train_end TIMESTAMP, training_weather VARCHAR, features VARCHAR, params VARCHAR, metrics VARCHAR,
-    nrmse_pct DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, data_hash VARCHAR, code_version VARCHAR, in_use BOOLEAN)`);
+    nrmse_pct DOUBLE, skill_rmse DOUBLE, coverage80 DOUBLE, coverage95 DOUBLE, data_hash VARCHAR, code_version VARCHAR, in_use BOOLEAN, reason VARCHAR, issue_for VARCHAR)`);
   for (const e of entries) {
     await conn.run(
       `INSERT INTO model_registry VALUES ($1, $2, $3, CAST($4 AS TIMESTAMPTZ)::TIMESTAMP, $5, $6, $7, CAST($8 AS TIMESTAMPTZ)::TIMESTAMP,
-        CAST($9 AS TIMESTAMPTZ)::TIMESTAMP, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+        CAST($9 AS TIMESTAMPTZ)::TIMESTAMP, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
       [
         e.version, e.kind, e.purpose, e.created_at, e.snapshot_id, e.sites.join(", "), e.sites.length, e.train_start, e.train_end, e.training_weather,
         e.features.join(", "), JSON.stringify(e.params), JSON.stringify(e.metrics),
         e.metrics.nrmse_pct ?? null, e.metrics.skill_rmse ?? null, e.metrics.coverage80 ?? null, e.metrics.coverage95 ?? null,
-        e.data_hash, e.code_version, inUse.includes(e.version)
+        e.data_hash, e.code_version, inUse.includes(e.version), e.reason ?? null, (e.issue_for ?? e.sites).join(", ")
       ]
     );
   }

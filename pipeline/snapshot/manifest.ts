@@ -1,4 +1,5 @@
 // manifest.json: the provenance of one snapshot, shown by the pages (freshness badge).
+import type {BacktestStageSummary} from "../backtest/stage.ts";
 import type {ForecastStageSummary} from "../forecast/stage.ts";
 import type {ProviderStatus} from "../weather/collect.ts";
 
@@ -32,6 +33,8 @@ export interface Manifest {
   stale: {weather: boolean};
   /** What the forecast stage fitted and issued (pipeline/forecast/stage.ts). */
   forecast?: ForecastStageSummary;
+  /** The walk-forward backtest: computed or reused, windows, timings (pipeline/backtest/stage.ts). */
+  backtest?: BacktestStageSummary;
   /** Seconds the run took. */
   duration_s: number;
 }

@@ -7,7 +7,7 @@ import {mkdtemp, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {parseConfig} from "../../../pipeline/config.ts";
+import {DEFAULT_DRIFT, DEFAULT_RETRAIN, parseConfig} from "../../../pipeline/config.ts";
 import {queryRows, withConnection} from "../../../pipeline/db.ts";
 import {loadFleetData} from "../../../pipeline/forecast/fleetData.ts";
 import {hourGeometry} from "../../../pipeline/forecast/hybrid.ts";
@@ -80,6 +80,7 @@ beforeAll(async () => {
       FROM forecasts ORDER BY site_id, issued_at, ts`);
     await conn.run(`COPY forecasts TO '${join(dataDir, "forecasts.parquet")}' (FORMAT parquet)`);
     await conn.run(`COPY forecast_contributions TO '${join(dataDir, "forecast_contributions.parquet")}' (FORMAT parquet)`);
+    await conn.run(`COPY model_registry TO '${join(dataDir, "model_registry.parquet")}' (FORMAT parquet)`);
   });
 }, 180_000);
 
@@ -170,6 +171,33 @@ describe("runForecastStage", () => {
     expect(late.some((r) => r.forecast_kwh !== original.get(key(r)))).toBe(true);
   }, 120_000);
 
+  it("keeps the live model in use when nothing calls for a refit, issues with it and logs why", async () => {
+    const before = await readRegistry(dataDir);
+    const liveBefore = new Set(forecasts.filter((r) => r.run === "live").map((r) => r.model_version));
+    await withConnection(async (conn) => {
+      await fleetTables(conn);
+      const s = await runForecastStage(conn, {
+        config: forecastConfig({transfer_curve: {enabled: false}}), dataDir, snapshotId: "s1b", previousSnapshotDir: dataDir, now: new Date("2024-08-01T06:00:00Z"), log: () => {},
+        // 100 days of spring: the last month's inputs drift from the first two's, which is not this test's point.
+        policy: {drift: DEFAULT_DRIFT, retrain: {...DEFAULT_RETRAIN, on_critical_drift: false}}
+      });
+      expect(s.retraining).toMatchObject({decision: "keep", model_age_days: 0});
+      expect(s.retraining!.reasons[0]).toBe("model age 0 days < 30");
+      const live = await queryRows<{v: string}>(conn, "SELECT DISTINCT model_version AS v FROM forecasts WHERE run = 'live'");
+      expect(new Set(live.map((r) => r.v))).toEqual(liveBefore);
+      expect(s.models.filter((m) => m.purpose === "live").every((m) => !m.new)).toBe(true);
+      const decisions = await queryRows<{decision: string; snapshot_id: string; reasons: string}>(conn, "SELECT decision, snapshot_id, reasons FROM retraining");
+      expect(decisions.map((d) => `${d.snapshot_id} ${d.decision}`)).toEqual(["s1b keep", "s1 retrain"]);
+      expect(decisions[1].reasons).toBe("no model in use yet");
+      // Input drift per site and variable, and error drift (no backtest here: no reference, so no ratio).
+      const drift = await queryRows<{site_id: string; kind: string; variable: string; status: string; rmse_ratio: number | null}>(conn, "SELECT site_id, kind, variable, status, rmse_ratio FROM drift");
+      expect(drift.filter((d) => d.kind === "weather").map((d) => `${d.site_id} ${d.variable}`).sort()).toEqual(["a ghi", "b ghi", "c ghi", "new ghi"]);
+      expect(drift.filter((d) => d.kind === "error").map((d) => d.site_id).sort()).toEqual(["a", "b", "c", "fleet", "new"]);
+      expect(drift.filter((d) => d.kind === "error").every((d) => d.rmse_ratio === null && d.status === "warning")).toBe(true);
+    });
+    expect(await readRegistry(dataDir)).toHaveLength(before.length);
+  }, 120_000);
+
   it("keeps the previous snapshot's forecasts of other model versions as earlier vintages", async () => {
     await withConnection(async (conn) => {
       await fleetTables(conn);
@@ -179,6 +207,10 @@ describe("runForecastStage", () => {
         now: new Date("2024-08-02T00:00:00Z"), log: () => {}
       });
       expect(s.carried_over_rows).toBe(forecasts.length);
+      // Refitted, and the registry says why.
+      expect(s.retraining).toMatchObject({decision: "retrain", reasons: ["parameters, features or code changed (hybrid, fleet-transfer)"]});
+      const reasons = await queryRows<{reason: string}>(conn, "SELECT reason FROM model_registry WHERE in_use AND purpose = 'live'");
+      expect(reasons.map((r) => r.reason)).toEqual(["parameters, features or code changed (hybrid, fleet-transfer)", "parameters, features or code changed (hybrid, fleet-transfer)"]);
       const versions = await queryRows<{v: string; n: number; issued_in: string}>(conn, "SELECT model_version AS v, any_value(issued_in) AS issued_in, count(*)::DOUBLE AS n FROM forecasts GROUP BY 1");
       expect(versions.filter((v) => v.issued_in === "s1")).toHaveLength(4);
       expect(versions.filter((v) => v.issued_in === "s3")).toHaveLength(4);
