@@ -13,7 +13,7 @@ export const DEFAULT_DRIFT = {
   min_reference_values: 500,
   thresholds: DEFAULT_DRIFT_THRESHOLDS
 };
-export const DEFAULT_RETRAIN = {rmse_ratio: 1.5, max_age_days: 30, on_critical_drift: true};
+export const DEFAULT_RETRAIN = {rmse_ratio: 1.5, max_age_days: 90, on_critical_drift: true};
 
 /** A drift statistic's thresholds: "warning" from `warning` up, "critical" from `critical` up. */
 const driftBand = z
@@ -245,8 +245,8 @@ export const configSchema = z
         /** Refit when the recent RMSE is at least this multiple of the backtest RMSE of the same months. */
         rmse_ratio: z.number().positive().default(1.5),
         /** Refit when the model in use was trained on data ending this many days before the end of the data. */
-        max_age_days: z.number().positive().default(30),
-        /** Refit when any input of any site drifted to "critical". */
+        max_age_days: z.number().positive().default(90),
+        /** Refit when any input of any site drifted to "critical" over a recent window the model in use has not seen. */
         on_critical_drift: z.boolean().default(true)
       })
       .default(DEFAULT_RETRAIN),

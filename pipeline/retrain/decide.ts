@@ -8,7 +8,10 @@
 //   - the model's parameters, features or code changed
 //   - model age: its training data ends `max_age_days` or more before the end of the data
 //   - error: recent RMSE at least `rmse_ratio` × the backtest RMSE of the same months (fleet-wide)
-//   - critical drift of any input of any site (when `on_critical_drift`)
+//   - critical drift of any input of any site (when `on_critical_drift`), judged only once the model
+//     in use has seen none of the recent window: a model trained on those very hours has already
+//     learned them, and its refit would change nothing (the statistics compare the recent window
+//     with the data before it, so they would stay critical and refit it on every run)
 // Otherwise the model in use is kept, and the decision records why (every input it looked at).
 import {MS_PER_DAY as DAY_MS} from "../math.ts";
 
@@ -42,6 +45,8 @@ export interface RetrainInputs {
   wanted: readonly WantedFleet[];
   /** End of the data (UTC ms). */
   asOf: number;
+  /** Start of the recent window the drift statistics describe (UTC ms). */
+  recentStart: number;
   /** Fleet recent RMSE / backtest RMSE of the same months; null when it could not be measured. */
   rmseRatio: number | null;
   /** "site variable" of every input whose drift is critical. */
@@ -88,7 +93,8 @@ export function decideRetraining(i: RetrainInputs): RetrainDecision {
   if (i.rmseRatio !== null && i.rmseRatio >= i.policy.rmse_ratio) {
     reasons.push(`recent error ${base.rmse_ratio}× the backtest's for the same months (≥ ${i.policy.rmse_ratio}×)`);
   }
-  if (i.policy.on_critical_drift && i.criticalDrift.length) {
+  const unseen = Math.max(...i.inUse.map((m) => m.trainEnd)) <= i.recentStart;
+  if (i.policy.on_critical_drift && unseen && i.criticalDrift.length) {
     const shown = i.criticalDrift.slice(0, 5).join(", ");
     reasons.push(`critical input drift: ${shown}${i.criticalDrift.length > 5 ? ` and ${i.criticalDrift.length - 5} more` : ""}`);
   }
@@ -98,7 +104,11 @@ export function decideRetraining(i: RetrainInputs): RetrainDecision {
     reasons: [
       `model age ${age} days < ${i.policy.max_age_days}`,
       i.rmseRatio === null ? "recent error not measurable" : `recent error ${base.rmse_ratio}× the backtest's (< ${i.policy.rmse_ratio}×)`,
-      i.policy.on_critical_drift ? "no critical input drift" : "input drift not considered (retrain.on_critical_drift is false)"
+      !i.policy.on_critical_drift
+        ? "input drift not considered (retrain.on_critical_drift is false)"
+        : !unseen
+          ? `input drift not judged: the model in use was trained on part of the recent window${i.criticalDrift.length ? ` (critical: ${i.criticalDrift.length})` : ""}`
+          : "no critical input drift"
     ]
   };
 }

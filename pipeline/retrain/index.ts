@@ -67,7 +67,7 @@ export async function liveModelCheckup(conn: DuckDBConnection, o: CheckupOptions
   const fleetError = drift.find((r) => r.kind === "error" && r.site_id === "fleet");
   const decision = decideRetraining({
     inUse: inUse.map((e) => ({version: e.version, kind: e.kind, trainEnd: Date.parse(e.train_end), issueFor: e.issue_for ?? e.sites, recipe: e.recipe ?? ""})),
-    wanted: o.wanted, asOf: o.asOf, rmseRatio: fleetError?.rmse_ratio ?? null, criticalDrift: verdict.critical, policy: o.policy.retrain
+    wanted: o.wanted, asOf: o.asOf, recentStart, rmseRatio: fleetError?.rmse_ratio ?? null, criticalDrift: verdict.critical, policy: o.policy.retrain
   });
   o.log(`retrain: ${decision.retrain ? "refitting the live model" : "keeping the live model in use"}: ${decision.reasons.join("; ")}`);
   return {decision, inUse, drift};

@@ -7,7 +7,7 @@ import {mkdtemp, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {DEFAULT_DRIFT, DEFAULT_RETRAIN, parseConfig} from "../../../pipeline/config.ts";
+import {parseConfig} from "../../../pipeline/config.ts";
 import {queryRows, withConnection} from "../../../pipeline/db.ts";
 import {loadFleetData} from "../../../pipeline/forecast/fleetData.ts";
 import {hourGeometry} from "../../../pipeline/forecast/hybrid.ts";
@@ -177,12 +177,12 @@ describe("runForecastStage", () => {
     await withConnection(async (conn) => {
       await fleetTables(conn);
       const s = await runForecastStage(conn, {
-        config: forecastConfig({transfer_curve: {enabled: false}}), dataDir, snapshotId: "s1b", previousSnapshotDir: dataDir, now: new Date("2024-08-01T06:00:00Z"), log: () => {},
-        // 100 days of spring: the last month's inputs drift from the first two's, which is not this test's point.
-        policy: {drift: DEFAULT_DRIFT, retrain: {...DEFAULT_RETRAIN, on_critical_drift: false}}
+        config: forecastConfig({transfer_curve: {enabled: false}}), dataDir, snapshotId: "s1b", previousSnapshotDir: dataDir, now: new Date("2024-08-01T06:00:00Z"), log: () => {}
       });
       expect(s.retraining).toMatchObject({decision: "keep", model_age_days: 0});
-      expect(s.retraining!.reasons[0]).toBe("model age 0 days < 30");
+      expect(s.retraining!.reasons[0]).toBe("model age 0 days < 90");
+      // The model in use was trained on the whole recent window: its drift is no reason to refit.
+      expect(s.retraining!.reasons[2]).toMatch(/^input drift not judged: the model in use was trained on part of the recent window/);
       const live = await queryRows<{v: string}>(conn, "SELECT DISTINCT model_version AS v FROM forecasts WHERE run = 'live'");
       expect(new Set(live.map((r) => r.v))).toEqual(liveBefore);
       expect(s.models.filter((m) => m.purpose === "live").every((m) => !m.new)).toBe(true);
