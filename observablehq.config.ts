@@ -5,6 +5,7 @@ export default {
   pages: [
     {name: "Fleet overview", path: "/"},
     {name: "Forecast", path: "/forecast"},
+    {name: "Backtest", path: "/backtest"},
     {name: "Data quality", path: "/data-quality"},
     {name: "About the data", path: "/about-data"},
     {name: "Weather", path: "/weather"},
