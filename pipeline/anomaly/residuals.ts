@@ -21,9 +21,6 @@ export interface SiteResiduals {
   clearGhi: Float64Array;
 }
 
-/** Which table a residual came from, in order of preference. */
-const SOURCES = ["backtest", "evaluation", "live"] as const;
-
 export async function loadResiduals(conn: DuckDBConnection, hasBacktest: boolean): Promise<SiteResiduals[]> {
   const backtest = hasBacktest
     ? `SELECT site_id, ts, horizon_h, model, forecast_kwh, baseline_kwh, lower_80, upper_80, clear_sky_kwh, sun_up, 'backtest' AS source FROM backtest_predictions UNION ALL`
@@ -36,7 +33,7 @@ export async function loadResiduals(conn: DuckDBConnection, hasBacktest: boolean
       SELECT site_id, ts, horizon_h, model, forecast_kwh, baseline_kwh, lower_80, upper_80, clear_sky_kwh, sun_up, run AS source FROM forecasts WHERE run IN ('evaluation', 'live')
     ), best AS (
       SELECT * FROM f
-      QUALIFY row_number() OVER (PARTITION BY site_id, ts ORDER BY list_position(${`[${SOURCES.map((s) => `'${s}'`).join(", ")}]`}, source), horizon_h) = 1
+      QUALIFY row_number() OVER (PARTITION BY site_id, ts ORDER BY CASE source WHEN 'backtest' THEN 0 WHEN 'evaluation' THEN 1 ELSE 2 END, horizon_h) = 1
     )
     SELECT b.site_id, s.capacity_kw, s.lat, s.lon, s.tilt, s.azimuth, epoch_ms(b.ts)::DOUBLE AS ts, p.energy_kwh AS actual_kwh, w.ghi_wm2 AS ghi_obs, w.cloud_cover_pct,
       CASE WHEN b.model = 'hybrid' THEN b.baseline_kwh ELSE b.forecast_kwh END AS expected_kwh,

@@ -33,15 +33,11 @@ export async function backtestSnapshot(snapshotDir: string, dataDir: string, con
 
 /** A snapshot's backtest windows and metrics, as `formatBacktestSummary` takes them. */
 export async function readSnapshotBacktest(snapshotDir: string): Promise<{windows: BacktestWindow[]; metrics: BacktestMetric[]}> {
-  const ms = (v: unknown) => Date.parse(`${String(v).replace(" ", "T")}Z`);
   return withConnection(async (conn) => {
-    const windows = (await queryRows<Record<string, unknown>>(conn, `SELECT * FROM read_parquet(${sqlString(join(snapshotDir, "backtest_windows.parquet"))}) ORDER BY "window"`)).map(
-      (w) => ({
-        window: Number(w.window), origin: ms(w.origin), trainStart: ms(w.train_start), trainEnd: ms(w.train_end), testStart: ms(w.test_start), testEnd: ms(w.test_end),
-        mode: w.mode as BacktestWindow["mode"], sites: Number(w.sites), hybrid_sites: Number(w.hybrid_sites), transfer_sites: Number(w.transfer_sites), rows: Number(w.rows),
-        fit_seconds: Number(w.fit_seconds), issue_seconds: Number(w.issue_seconds)
-      })
-    );
+    const windows = await queryRows<BacktestWindow>(conn, `
+      SELECT "window", epoch_ms(origin)::DOUBLE AS origin, epoch_ms(train_start)::DOUBLE AS "trainStart", epoch_ms(train_end)::DOUBLE AS "trainEnd",
+        epoch_ms(test_start)::DOUBLE AS "testStart", epoch_ms(test_end)::DOUBLE AS "testEnd", mode, sites, hybrid_sites, transfer_sites, rows, fit_seconds, issue_seconds
+      FROM read_parquet(${sqlString(join(snapshotDir, "backtest_windows.parquet"))}) ORDER BY "window"`);
     const metrics = await queryRows<BacktestMetric>(conn, `SELECT * FROM read_parquet(${sqlString(join(snapshotDir, "backtest_metrics.parquet"))})`);
     return {windows, metrics};
   });

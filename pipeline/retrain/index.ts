@@ -8,7 +8,7 @@ import {existsSync} from "node:fs";
 import {appendFile, mkdir, readFile} from "node:fs/promises";
 import {join} from "node:path";
 import type {SunlineConfig} from "../config.ts";
-import {createTableFromObjects, queryRows, sqlString, withConnection, type ColumnType} from "../db.ts";
+import {createTableFromObjects, queryRows, sqlString, type ColumnType} from "../db.ts";
 import {driftVerdict, measureDrift, type DriftRow, type ErrorHour, type ReferenceErrors} from "../drift/measure.ts";
 import type {FleetData} from "../forecast/fleetData.ts";
 import type {HourGeometry} from "../forecast/hybrid.ts";
@@ -42,7 +42,7 @@ export interface Checkup {
 }
 
 export async function liveModelCheckup(conn: DuckDBConnection, o: CheckupOptions): Promise<Checkup> {
-  const inUse = await modelsInUse(o.previousSnapshotDir, o.registry);
+  const inUse = await modelsInUse(conn, o.previousSnapshotDir, o.registry);
   const recentStart = o.asOf - o.policy.drift.recent_days * MS_PER_DAY;
   const live = inUse.length ? await liveErrors(conn, o.previousSnapshotDir!, inUse.map((e) => e.version), recentStart) : [];
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -74,10 +74,10 @@ export async function liveModelCheckup(conn: DuckDBConnection, o: CheckupOptions
 }
 
 /** The live models the previous snapshot issued from, as registered (those whose model file is gone are not in use). */
-async function modelsInUse(previousSnapshotDir: string | null, registry: readonly RegistryEntry[]): Promise<RegistryEntry[]> {
+async function modelsInUse(conn: DuckDBConnection, previousSnapshotDir: string | null, registry: readonly RegistryEntry[]): Promise<RegistryEntry[]> {
   const path = previousSnapshotDir && join(previousSnapshotDir, "model_registry.parquet");
   if (!path || !existsSync(path)) return [];
-  const versions = await withConnection((c) => queryRows<{version: string}>(c, `SELECT version FROM read_parquet(${sqlString(path)}) WHERE in_use AND purpose = 'live'`));
+  const versions = await queryRows<{version: string}>(conn, `SELECT version FROM read_parquet(${sqlString(path)}) WHERE in_use AND purpose = 'live'`);
   return versions.map((v) => registry.find((e) => e.version === v.version)).filter((e): e is RegistryEntry => e !== undefined);
 }
 

@@ -2,7 +2,7 @@
 // checks with their histograms, the retraining decisions, the model registry and the model
 // selection. Plain JavaScript with no imports beyond forecastData.js (itself import-free), so Node
 // tests can load it. Rows come from readTable (times as Dates, BigInts as numbers).
-import {MODEL_ORDER, registryRows} from "./forecastData.js";
+import {MODEL_ORDER, parseJsonText, registryRows} from "./forecastData.js";
 
 export {MODEL_ORDER};
 /** The horizon bands backtest_metrics scores separately (besides "all"). */
@@ -277,17 +277,9 @@ export function registryHistory(rows) {
  * Prophet and GBDT settings parsed from JSON (text that is not JSON stays text).
  */
 export function selectionRows(rows) {
-  const parse = (s) => {
-    if (s == null || typeof s === "object") return s ?? null;
-    try {
-      return JSON.parse(s);
-    } catch {
-      return s;
-    }
-  };
   const stages = ["prophet", "gbdt"];
   return rows
-    .map((r) => ({...r, prophet: parse(r.prophet), gbdt: parse(r.gbdt), chosen: r.chosen === true || r.chosen === "true"}))
+    .map((r) => ({...r, prophet: parseJsonText(r.prophet), gbdt: parseJsonText(r.gbdt), chosen: r.chosen === true || r.chosen === "true"}))
     .sort((a, b) => rank(stages, a.stage) - rank(stages, b.stage) || (a.nrmse_pct ?? Infinity) - (b.nrmse_pct ?? Infinity));
 }
 

@@ -274,6 +274,7 @@ export function transferSummary(rows: TransferRow[]): {
   ownWinsFrom: number | null;
 };
 export function trainingWeather(text: string | null | undefined): {kind: "observed" | "forecast" | "mixed" | "none" | "unknown"; forecastShare: number | null; short: string};
+export function parseJsonText(s: unknown): unknown;
 export function registryRows(rows: Record<string, unknown>[]): Record<string, any>[];
 
 export function toCsv(rows: readonly object[], columns?: string[]): string;

@@ -491,18 +491,20 @@ export function transferSummary(rows) {
   return {rows: sorted, sites: [...new Set(sorted.map((r) => r.site_id))], days, winners, ownWinsFrom: from};
 }
 
+/** A JSON text column parsed; text that is not JSON stays text, null stays null, objects pass through. */
+export function parseJsonText(s) {
+  if (s == null || typeof s === "object") return s ?? null;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
 /** model_registry rows with params and metrics parsed (text that is not JSON stays as text), newest first. */
 export function registryRows(rows) {
-  const parse = (s) => {
-    if (s == null || typeof s === "object") return s ?? null;
-    try {
-      return JSON.parse(s);
-    } catch {
-      return s;
-    }
-  };
   return rows
-    .map((r) => ({...r, params: parse(r.params), metrics: parse(r.metrics), in_use: r.in_use === true || r.in_use === "true"}))
+    .map((r) => ({...r, params: parseJsonText(r.params), metrics: parseJsonText(r.metrics), in_use: r.in_use === true || r.in_use === "true"}))
     .sort((a, b) => time(b.created_at) - time(a.created_at) || (a.purpose < b.purpose ? -1 : 1));
 }
 
