@@ -11,6 +11,7 @@ import {resolveInputs} from "./inputs.ts";
 import {formatForecastSummary} from "./forecast/summary.ts";
 import {formatBacktestSummary, formatSelection, loadSnapshotInputs, readSnapshotBacktest, saveSelection, selectModel, SELECT_WINDOWS} from "./backtest/index.ts";
 import {runPipeline} from "./run.ts";
+import {formatAnomalySummary} from "./anomaly/summary.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
 import {prepareWeather} from "./weather/prepare.ts";
 import {dataDirPath} from "./snapshot/paths.ts";
@@ -33,6 +34,9 @@ Commands:
                       scales, seasonality mode), then GBDT settings (depth, learning rate, rounds), each
                       scored by the backtest on the 2 most recent windows; saves the winner to
                       <data-dir>/models/selection.json, which later runs fit with (minutes: ~10 fits)
+  anomalies           run the pipeline (skipped when unchanged; anomaly detection is one of its stages:
+                      config anomaly.*) and print the alarms (most energy lost first), energy lost per
+                      site and, where the data has fault labels, precision and recall against them
   status              show the current snapshot: when, from what, table sizes
   weather             collect weather from the config's providers (weather.providers) into the data
                       dir, with a summary per provider; \`run\` does the same before building
@@ -95,6 +99,12 @@ export async function main(argv: string[]): Promise<number> {
       const stage = manifest?.backtest;
       if (backtest.windows.length === 0) process.stdout.write(`No backtest: ${stage?.note ?? "no site has data"}\n`);
       else process.stdout.write(formatBacktestSummary({...backtest, skipped: stage?.skipped, seconds: stage?.seconds}) + `${stage?.reused ? "reused" : "computed"}; snapshot: ${result.snapshotDir}\n`);
+      return 0;
+    }
+    case "anomalies": {
+      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const manifest = await currentManifest(dataDir);
+      process.stdout.write((await formatAnomalySummary(result.snapshotDir, manifest?.anomaly)) + `snapshot: ${result.snapshotDir}\n`);
       return 0;
     }
     case "select": {

@@ -14,6 +14,10 @@ export const DEFAULT_DRIFT = {
   thresholds: DEFAULT_DRIFT_THRESHOLDS
 };
 export const DEFAULT_RETRAIN = {rmse_ratio: 1.5, max_age_days: 90, on_critical_drift: true};
+export const DEFAULT_ANOMALY = {
+  expected: "observed_weather" as "observed_weather" | "forecast", method: "mean" as "mean" | "median", window_h: 168, threshold: 2.5, gap_h: 3, profile_days: 30,
+  min_hours: 3, min_loss_share: 0.05, high_loss_share: 0.5
+};
 
 /** A drift statistic's thresholds: "warning" from `warning` up, "critical" from `critical` up. */
 const driftBand = z
@@ -250,9 +254,29 @@ export const configSchema = z
         on_critical_drift: z.boolean().default(true)
       })
       .default(DEFAULT_RETRAIN),
+    /** Anomaly detection (pipeline/anomaly): what a site is judged against, the z-score, events and alarms. */
     anomaly: z
-      .object({window_h: z.number().int().positive().default(168), threshold: z.number().positive().default(2.5)})
-      .default({window_h: 168, threshold: 2.5})
+      .object({
+        /** "observed_weather": a performance model on the observed weather × the site's own level; "forecast": the out-of-sample forecast. */
+        expected: z.enum(["observed_weather", "forecast"]).default(DEFAULT_ANOMALY.expected),
+        /** "mean": rolling mean and standard deviation; "median": median and 1.4826 × MAD. */
+        method: z.enum(["mean", "median"]).default(DEFAULT_ANOMALY.method),
+        /** Trailing window of the reference statistics, hours. */
+        window_h: z.number().int().positive().default(DEFAULT_ANOMALY.window_h),
+        /** |z| above this flags an hour. */
+        threshold: z.number().positive().default(DEFAULT_ANOMALY.threshold),
+        /** Judged, unflagged hours allowed inside one event. */
+        gap_h: z.number().int().nonnegative().default(DEFAULT_ANOMALY.gap_h),
+        /** Days of history behind the site's level per hour of day. */
+        profile_days: z.number().int().positive().default(DEFAULT_ANOMALY.profile_days),
+        /** Flagged hours that make a loss an alarm (medium severity). */
+        min_hours: z.number().int().positive().default(DEFAULT_ANOMALY.min_hours),
+        /** Share of the expected energy a loss must reach to count as the system's and alarm. */
+        min_loss_share: z.number().min(0).max(1).default(DEFAULT_ANOMALY.min_loss_share),
+        /** Share of the expected energy lost that makes an alarm high severity at once. */
+        high_loss_share: z.number().min(0).max(1).default(DEFAULT_ANOMALY.high_loss_share)
+      })
+      .default(DEFAULT_ANOMALY)
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -11,6 +11,7 @@ import {queryRows, sqlString, withConnection} from "./db.ts";
 import {createSelectionTable, readSelection, withSelection} from "./backtest/select.ts";
 import {runBacktestStage} from "./backtest/stage.ts";
 import {runForecastStage} from "./forecast/stage.ts";
+import {runAnomalyStage} from "./anomaly/index.ts";
 import {ingestAll} from "./ingest/index.ts";
 import {resolveInputs, type ResolvedInputs} from "./inputs.ts";
 import {codeVersion, sha256, stableStringify} from "./snapshot/hash.ts";
@@ -65,6 +66,9 @@ export const SNAPSHOT_TABLES: readonly SnapshotTableSpec[] = [
   {name: "drift", orderBy: "kind, site_id, variable"},
   {name: "retraining", orderBy: "decided_at DESC"},
   {name: "model_selection", orderBy: "stage DESC, nrmse_pct"},
+  {name: "anomalies", orderBy: "site_id, ts", tsColumn: "ts"},
+  {name: "anomaly_events", orderBy: "site_id, start_ts", tsColumn: "start_ts"},
+  {name: "anomaly_evaluation", orderBy: "fault"},
   {name: "backtest_windows", orderBy: "\"window\""},
   {name: "backtest_metrics", orderBy: "\"window\", site_id, horizon, model"},
   {name: "backtest_by_hour", orderBy: "hour_local, model"},
@@ -112,6 +116,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
             config: config.forecast, policy: config, dataDir, snapshotId, previousSnapshotDir: await currentSnapshotDir(dataDir), now, log
           });
           await createSelectionTable(conn, selection);
+          const anomaly = await runAnomalyStage(conn, config, log);
           return writeSnapshot(conn, {
             dataDir,
             snapshotId,
@@ -129,6 +134,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
               stale: {weather: weather.stale},
               forecast,
               backtest,
+              anomaly,
               duration_s: Math.round((Date.now() - started) / 100) / 10
             }
           });

@@ -1,63 +1,88 @@
-// Weather context of an event: was it cloudier than forecast (the weather explains the shortfall),
-// or did the system make less of the sunshine it got (a fault)? The test is the site's performance
-// index, measured energy over what the observed irradiance would give:
-//   PI = Σ actual / Σ (clear-sky energy × observed GHI / clear-sky GHI)
-// over the event's hours, relative to the same index over the site's unflagged hours of the
-// `baselineDays` before the event (a site's own losses, shading and the clear-sky model's bias
-// cancel out). A cloudy day keeps its PI near 1 however little it produced; an outage has PI 0, a
-// lost string of three about 0.67, a curtailed noon hour the cap's share.
-import {MS_PER_DAY} from "../math.ts";
-import type {AnomalyEvent, ScoredHour} from "./detect.ts";
-import type {SiteResiduals} from "./residuals.ts";
+// What an event means: its weather, how much of the expected energy it lost, whether the weather
+// explains it, and how bad it is.
+//
+// The cause is judged against the observed-weather expectation (expected.ts) whatever the detector
+// compared with: an event whose production stayed within `minLossShare` of what the weather that
+// actually came would give is the weather's doing (the forecast missed a cloudy day); one below it is
+// the system's. Without observed weather over the event, "unknown".
+//
+// Severity, for losses the system caused:
+// - high: at least `highLossShare` of the expected energy lost (an outage, however short);
+// - medium: at least `minHours` flagged hours;
+// - low: everything else (a flagged hour or two, gains, the weather's events). Medium and high are
+//   the alarms: what an operator should look at, and what the evaluation scores.
+import type {AnomalyEvent} from "./detect.ts";
+import type {SiteHours} from "./siteHours.ts";
 
-/** Hours below this clear-sky GHI (W/m²) do not count: at low sun the transposition ratio is noisy. */
+/** Hours below this clear-sky GHI (W/m²) do not count towards the irradiance index: at low sun it is noisy. */
 const MIN_CLEAR_GHI = 100;
 
-export interface EventContext {
-  /** Σ observed GHI / Σ clear-sky GHI over the event's hours: 1 clear, near 0 overcast. */
-  irradiance_csi: number | null;
-  /** Σ actual / Σ clear-sky energy over the event's hours. */
-  production_csi: number | null;
-  cloud_cover_pct: number | null;
-  /** The event's performance index relative to the site's recent one (1 = as usual). */
-  performance: number | null;
-  /** "system" when performance is under the configured bound, "weather" when the weather explains it, "unknown" without observed weather. */
-  cause: "system" | "weather" | "unknown";
+export type Severity = "low" | "medium" | "high";
+export type Cause = "system" | "weather" | "unknown";
+
+export interface SeverityOptions {
+  minHours: number;
+  minLossShare: number;
+  highLossShare: number;
 }
 
-export function eventContext(site: SiteResiduals, scored: readonly ScoredHour[], event: AnomalyEvent, o: {baselineDays: number; systemBelow: number}): EventContext {
-  const pi = (idx: Iterable<number>) => {
-    let a = 0, e = 0;
-    for (const i of idx) {
-      const h = site.hours[i];
-      const cg = site.clearGhi[i];
-      if (!(cg >= MIN_CLEAR_GHI) || !Number.isFinite(h.ghi_obs) || !Number.isFinite(h.actual_kwh)) continue;
-      a += h.actual_kwh;
-      e += (h.clear_sky_kwh * h.ghi_obs) / cg;
-    }
-    return e > 0 ? a / e : NaN;
-  };
-  const members = event.members;
-  let ghi = 0, clear = 0, act = 0, clearKwh = 0, cloud = 0, nCloud = 0;
-  for (const i of members) {
+export interface EventContext {
+  /** Σ actual, Σ of the detector's expectation over the event's flagged hours (kWh). */
+  actual_kwh: number;
+  expected_kwh: number;
+  /** 1 − actual / expected: the share of the expected energy lost (negative for gains). */
+  loss_share: number;
+  /** Σ forecast over the flagged hours that have one (kWh); null when none has. */
+  forecast_kwh: number | null;
+  /** Σ observed GHI / Σ clear-sky GHI over the flagged hours: 1 clear, near 0 overcast. */
+  irradiance_csi: number | null;
+  /** Σ actual / Σ clear-sky energy over the flagged hours. */
+  production_csi: number | null;
+  cloud_cover_pct: number | null;
+  /** Σ actual / Σ observed-weather expectation: 1 = the site made what the weather allowed. */
+  performance: number | null;
+  cause: Cause;
+  severity: Severity;
+}
+
+export function eventContext(site: SiteHours, event: AnomalyEvent, expected: ArrayLike<number>, observedExpected: ArrayLike<number>, o: SeverityOptions): EventContext {
+  let actual = 0, exp = 0, fc = 0, nFc = 0, ghi = 0, clearGhi = 0, clearKwh = 0, cloud = 0, nCloud = 0, obsActual = 0, obsExp = 0;
+  for (const i of event.members) {
     const h = site.hours[i];
-    if (Number.isFinite(h.ghi_obs)) (ghi += h.ghi_obs), (clear += site.clearGhi[i]);
-    act += h.actual_kwh;
+    actual += h.actual_kwh;
+    exp += expected[i];
     clearKwh += h.clear_sky_kwh;
+    if (Number.isFinite(h.forecast_kwh)) (fc += h.forecast_kwh), nFc++;
+    if (Number.isFinite(h.ghi_obs) && site.clearGhi[i] >= MIN_CLEAR_GHI) (ghi += h.ghi_obs), (clearGhi += site.clearGhi[i]);
     if (Number.isFinite(h.cloud_cover_pct)) (cloud += h.cloud_cover_pct), nCloud++;
+    if (Number.isFinite(observedExpected[i])) (obsActual += h.actual_kwh), (obsExp += observedExpected[i]);
   }
-  const from = event.start - o.baselineDays * MS_PER_DAY;
-  const reference: number[] = [];
-  for (let i = 0; i < scored.length && scored[i].ts < event.start; i++) {
-    if (scored[i].ts >= from && Number.isFinite(scored[i].residual) && !scored[i].flagged) reference.push(i);
+  const performance = obsExp > 0 ? obsActual / obsExp : null;
+  const lost = performance === null ? null : 1 - performance;
+  const cause: Cause =
+    lost === null ? "unknown" : (event.direction === "under" ? lost >= o.minLossShare : -lost >= o.minLossShare) ? "system" : "weather";
+  const lossShare = exp > 0 ? 1 - actual / exp : 0;
+  let severity: Severity = "low";
+  if (event.direction === "under" && cause !== "weather" && lossShare >= o.minLossShare) {
+    if (lossShare >= o.highLossShare) severity = "high";
+    else if (event.hours >= o.minHours) severity = "medium";
   }
-  const ratio = pi(members) / pi(reference);
-  const performance = Number.isFinite(ratio) ? ratio : null;
   return {
-    irradiance_csi: clear > 0 ? ghi / clear : null,
-    production_csi: clearKwh > 0 ? act / clearKwh : null,
+    actual_kwh: actual,
+    expected_kwh: exp,
+    loss_share: lossShare,
+    forecast_kwh: nFc ? fc : null,
+    irradiance_csi: clearGhi > 0 ? ghi / clearGhi : null,
+    production_csi: clearKwh > 0 ? actual / clearKwh : null,
     cloud_cover_pct: nCloud ? cloud / nCloud : null,
     performance,
-    cause: performance === null ? "unknown" : performance < o.systemBelow ? "system" : "weather"
+    cause,
+    severity
   };
+}
+
+/** The member (index into `event.members`) whose hour made the event an alarm; -1 for low severity. */
+export function alarmMember(event: AnomalyEvent, severity: Severity, minHours: number): number {
+  if (severity === "low") return -1;
+  return severity === "high" ? 0 : Math.min(event.members.length, minHours) - 1;
 }

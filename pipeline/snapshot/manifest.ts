@@ -1,4 +1,5 @@
 // manifest.json: the provenance of one snapshot, shown by the pages (freshness badge).
+import type {AnomalyStageSummary} from "../anomaly/index.ts";
 import type {BacktestStageSummary} from "../backtest/stage.ts";
 import type {ForecastStageSummary} from "../forecast/stage.ts";
 import type {ProviderStatus} from "../weather/collect.ts";
@@ -35,6 +36,8 @@ export interface Manifest {
   forecast?: ForecastStageSummary;
   /** The walk-forward backtest: computed or reused, windows, timings (pipeline/backtest/stage.ts). */
   backtest?: BacktestStageSummary;
+  /** Anomaly detection: settings, counts, and the score against fault labels where there are any (pipeline/anomaly). */
+  anomaly?: AnomalyStageSummary;
   /** Seconds the run took. */
   duration_s: number;
 }

@@ -1,0 +1,3 @@
+import {emitTable} from "../../loaders/snapshotTable.ts";
+
+await emitTable("anomaly_events");
