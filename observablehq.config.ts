@@ -6,6 +6,7 @@ export default {
     {name: "Fleet overview", path: "/"},
     {name: "Forecast", path: "/forecast"},
     {name: "Backtest", path: "/backtest"},
+    {name: "Anomalies", path: "/anomalies"},
     {name: "Data quality", path: "/data-quality"},
     {name: "About the data", path: "/about-data"},
     {name: "Weather", path: "/weather"},
