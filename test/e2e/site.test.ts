@@ -14,6 +14,7 @@ const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
   "/": {charts: ["daily-chart", "hourly-chart"], tables: []},
   "/forecast": {charts: ["forecast-chart", "forecast-components", "forecast-vintages", "forecast-transfer"], tables: ["forecast-tomorrow-sites", "forecast-accuracy", "forecast-registry"]},
   "/backtest": {charts: ["backtest-over-time", "backtest-by-horizon", "backtest-by-site", "backtest-by-hour", "backtest-coverage", "backtest-drift-histogram"], tables: ["backtest-skill", "backtest-drift", "backtest-retraining-history", "backtest-registry"]},
+  "/anomalies": {charts: ["anomaly-detail", "anomaly-loss-by-site"], tables: ["anomaly-evaluation", "anomaly-events", "anomaly-sensitivity", "anomaly-weekly"]},
   "/data-quality": {charts: ["coverage-heatmap", "quality-timeline", "rejects-chart"], tables: ["quality-summary", "stuck-runs", "rejects-table"]},
   "/about-data": {charts: ["site-hourly"], tables: ["quality-checks", "rejects"]},
   "/weather": {charts: ["weather-overlay", "weather-scatter"], tables: ["weather-provenance"]},
