@@ -64,3 +64,9 @@ export function monthlyValue(values: readonly number[], doy: number): number {
 export function solarHour(utcMs: number, lonDeg: number): number {
   return mod(utcMs / MS_PER_HOUR + lonDeg / 15, 24);
 }
+
+/** Median of a non-empty sorted sample (the mean of the middle two for an even count). */
+export function medianSorted(sorted: ArrayLike<number>): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}

@@ -9,7 +9,7 @@
 // only hours that were not flagged themselves: a five-day outage must not become the normal that
 // its own third day is measured against. "mean" uses mean and standard deviation; "median" the
 // median and 1.4826 × MAD, which a few wild hours cannot drag.
-import {MS_PER_HOUR} from "../math.ts";
+import {medianSorted, MS_PER_HOUR} from "../math.ts";
 
 /** Hours whose clear-sky energy is under this share of capacity are not judged (dawn, dusk, night). */
 export const MIN_CLEAR_SHARE = 0.05;
@@ -93,14 +93,9 @@ function meanSd(sum: number, sumSq: number, n: number) {
 
 function medianMad(values: number[]) {
   const sorted = Float64Array.from(values).sort();
-  const center = median(sorted);
+  const center = medianSorted(sorted);
   const dev = Float64Array.from(sorted, (v) => Math.abs(v - center)).sort();
-  return {center, scale: 1.4826 * median(dev)};
-}
-
-function median(sorted: Float64Array): number {
-  const m = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  return {center, scale: 1.4826 * medianSorted(dev)};
 }
 
 export interface AnomalyEvent {

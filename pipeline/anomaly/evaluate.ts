@@ -10,6 +10,7 @@
 //   alarm an alarm, in hours, night included (a fault starting at dusk is found the next morning).
 // - Soiling is scored apart (recall only): a slow loss that the site's own rolling level absorbs by
 //   design; the detector finds the steep ends of it at best.
+import {medianSorted} from "../math.ts";
 import {isAlarm, type AnomalyEventRow} from "./detectSite.ts";
 
 export interface FaultLabel {
@@ -76,7 +77,7 @@ export function evaluateAlarms(events: readonly AnomalyEventRow[], labels: reado
     const recall = seen.length ? ttd.length / seen.length : null;
     byType[type] = {
       labels: ofType.length, observable: seen.length, found: ttd.length, recall, f1: f1(type === SCORED_APART ? null : precision, recall),
-      median_ttd_h: ttd.length ? median(ttd) : null, max_ttd_h: ttd.length ? Math.max(...ttd) : null
+      median_ttd_h: ttd.length ? medianSorted(Float64Array.from(ttd).sort()) : null, max_ttd_h: ttd.length ? Math.max(...ttd) : null
     };
     if (type !== SCORED_APART) (nObservable += seen.length), (nFound += ttd.length);
   }
@@ -92,12 +93,6 @@ export function evaluateAlarms(events: readonly AnomalyEventRow[], labels: reado
 
 function f1(p: number | null, r: number | null): number | null {
   return p === null || r === null ? null : p + r > 0 ? (2 * p * r) / (p + r) : 0;
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function lowerBound(a: Float64Array, x: number): number {

@@ -10,17 +10,14 @@
 // transposition sees the sun move), each split by Erbs into beam and diffuse and transposed by
 // Hay–Davies onto the module plane; PVWatts-style temperature derating with a Faiman module
 // temperature; the result is capped at the AC capacity like the inverter.
-import {extraterrestrialNormal} from "../solar/clearSky.ts";
-import {clearSkyOnPlane, erbsDecomposition, hayDaviesPoa, type ClearSkyPlane, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
+import {DEFAULT_LINKE_TURBIDITY} from "../features/solar.ts";
+import {medianSorted, MS_PER_HOUR} from "../math.ts";
+import {extraterrestrialNormal, ineichenPerezGhi} from "../solar/clearSky.ts";
+import {erbsDecomposition, hayDaviesPoa, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
+import {faimanCellTemperature, pvwattsDc} from "../solar/pvSystem.ts";
 import {createSolarPosition, solarPositionInto} from "../solar/solarPosition.ts";
 
 const SAMPLES = 6;
-const HOUR_MS = 3_600_000;
-/** PVWatts default power temperature coefficient for crystalline silicon, 1/°C. */
-const GAMMA = -0.0037;
-/** Faiman coefficients for an open rack (W/m²K, W/m³sK). */
-const U0 = 25;
-const U1 = 6.84;
 
 export interface ModelSite {
   lat: number;
@@ -43,7 +40,6 @@ export interface ObservedWeather {
 export function observedWeatherEnergy(site: ModelSite, ts: ArrayLike<number>, weather: ObservedWeather): Float64Array {
   const out = new Float64Array(ts.length);
   const pos = Array.from({length: SAMPLES}, createSolarPosition);
-  const clear: ClearSkyPlane = {ghi: 0, poa: 0, cosAoi: 0};
   const dec: Decomposition = {dni: 0, dhi: 0, kt: 0};
   const plane: PlaneOfArray = {global: 0, beam: 0, skyDiffuse: 0, groundDiffuse: 0, cosAoi: 0};
   const clearGhi = new Float64Array(SAMPLES);
@@ -55,8 +51,9 @@ export function observedWeatherEnergy(site: ModelSite, ts: ArrayLike<number>, we
     }
     let clearSum = 0;
     for (let s = 0; s < SAMPLES; s++) {
-      solarPositionInto(pos[s], ts[i] + ((s + 0.5) / SAMPLES) * HOUR_MS, site.lat, site.lon);
-      clearGhi[s] = pos[s].zenith < 90 ? clearSkyOnPlane(site.tilt, site.azimuth, pos[s], extraterrestrialNormal(pos[s].earthSunDistance), 3, 0, clear).ghi : 0;
+      solarPositionInto(pos[s], ts[i] + ((s + 0.5) / SAMPLES) * MS_PER_HOUR, site.lat, site.lon);
+      const g = pos[s].zenith < 90 ? ineichenPerezGhi(pos[s].apparentZenith, DEFAULT_LINKE_TURBIDITY, 0, extraterrestrialNormal(pos[s].earthSunDistance)) : 0;
+      clearGhi[s] = g > 0 ? g : 0;
       clearSum += clearGhi[s];
     }
     if (!(ghi > 0) || !(clearSum > 0)) {
@@ -74,8 +71,7 @@ export function observedWeatherEnergy(site: ModelSite, ts: ArrayLike<number>, we
       erbsDecomposition(g, p.zenith, dniExtra, dec);
       hayDaviesPoa(site.tilt, site.azimuth, p.zenith, p.azimuth, g, dec.dni, dec.dhi, dniExtra, undefined, plane);
       const poa = Math.max(0, plane.global);
-      const cell = temp + poa / (U0 + U1 * Math.max(wind, 0));
-      energy += Math.min(site.capacityKw, (site.capacityKw * poa * (1 + GAMMA * (cell - 25))) / 1000) / SAMPLES;
+      energy += Math.min(site.capacityKw, pvwattsDc(poa, faimanCellTemperature(poa, temp, wind), site.capacityKw)) / SAMPLES;
     }
     out[i] = energy;
   }
@@ -103,11 +99,7 @@ export function profileExpectation(ts: ArrayLike<number>, actual: ArrayLike<numb
     const list = byHour[new Date(ts[i]).getUTCHours()];
     while (list.length && list[0].ts <= ts[i] - windowMs) list.shift();
     let level = NaN;
-    if (list.length >= MIN_PROFILE_VALUES) {
-      const sorted = Float64Array.from(list, (v) => v.ratio).sort();
-      const m = sorted.length >> 1;
-      level = sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-    }
+    if (list.length >= MIN_PROFILE_VALUES) level = medianSorted(Float64Array.from(list, (v) => v.ratio).sort());
     out[i] = Number.isFinite(model[i]) ? (model[i] > 0 ? level * model[i] : 0) : NaN;
     if (Number.isFinite(actual[i]) && model[i] >= MIN_MODEL_SHARE * capacityKw) list.push({ts: ts[i], ratio: actual[i] / model[i]});
   }

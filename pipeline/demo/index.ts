@@ -153,7 +153,7 @@ export {
   ineichenPerezGhi, haurwitzGhi
 } from "../solar/clearSky.ts";
 export {erbsDecomposition, hayDaviesPoa, isotropicPoa, cosAngleOfIncidence, iamAshrae, GROUND_ALBEDO} from "../solar/irradiance.ts";
-export {faimanCellTemperature, pvwattsDc, pvwattsInverter, DEFAULT_GAMMA} from "./pvSystem.ts";
+export {faimanCellTemperature, pvwattsDc, pvwattsInverter, DEFAULT_GAMMA} from "../solar/pvSystem.ts";
 export {kastenCzeplakIndex, simulateWeatherProcesses, type ClimateParams} from "./weatherProcess.ts";
 export {simulateSite, hourlyWeather, type SiteSimulation, type HourlyWeather} from "./simulate.ts";
 export {forecastWeather, forecastIssuedAt, FORECAST_LEAD_DAYS, FORECAST_EXTRA_DAYS} from "./weatherForecast.ts";

@@ -7,7 +7,7 @@ import {type DemoSite, getSiteModel} from "./sites.ts";
 import {createSolarPosition, solarPositionInto} from "../solar/solarPosition.ts";
 import {extraterrestrialNormal, ineichenPerezGhi} from "../solar/clearSky.ts";
 import {erbsDecomposition, hayDaviesPoa, iamAshrae, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
-import {faimanCellTemperature, pvwattsDc, pvwattsInverter, DEFAULT_GAMMA} from "./pvSystem.ts";
+import {faimanCellTemperature, pvwattsDc, pvwattsInverter, DEFAULT_GAMMA} from "../solar/pvSystem.ts";
 import {simulateWeatherProcesses, type WeatherProcesses} from "./weatherProcess.ts";
 import {planFaults, type FaultEffects} from "./faults.ts";
 import {DEG, MS_PER_HOUR, MS_PER_INTERVAL, MS_PER_MINUTE} from "../math.ts";

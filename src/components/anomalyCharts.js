@@ -4,7 +4,6 @@ import {html} from "npm:htl";
 import {fmt, formatEnergy, utcStamp} from "./forecastData.js";
 
 export const SEVERITY_COLORS = {high: "#d62728", medium: "#ff9f1c", low: "#9aa0a6"};
-const severityColor = {domain: ["high", "medium", "low"], range: [SEVERITY_COLORS.high, SEVERITY_COLORS.medium, SEVERITY_COLORS.low]};
 
 /** A severity as a coloured pill. */
 export function severityPill(s) {
@@ -68,7 +67,7 @@ export function lossBySiteChart(rows, {width, names}) {
     marginLeft: 200,
     x: {label: "MWh lost in alarms", grid: true},
     y: {label: null, domain: rows.map((r) => names.get(r.site_id) ?? r.site_id)},
-    color: {...severityColor, legend: true, domain: ["high", "medium"], range: [SEVERITY_COLORS.high, SEVERITY_COLORS.medium]},
+    color: {legend: true, domain: ["high", "medium"], range: [SEVERITY_COLORS.high, SEVERITY_COLORS.medium]},
     marks: [Plot.barX(data, {x: "mwh", y: "site", fill: "severity", className: "anomaly-loss-bar", tip: true}), Plot.ruleX([0])]
   });
 }

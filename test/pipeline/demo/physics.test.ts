@@ -4,7 +4,7 @@ import {
   airmassKastenYoung, extraterrestrialHorizontal, extraterrestrialNormal, haurwitzGhi, ineichenPerezGhi
 } from "../../../pipeline/solar/clearSky.ts";
 import {erbsDecomposition, hayDaviesPoa, isotropicPoa} from "../../../pipeline/solar/irradiance.ts";
-import {faimanCellTemperature, pvwattsDc, pvwattsInverter} from "../../../pipeline/demo/pvSystem.ts";
+import {faimanCellTemperature, pvwattsDc, pvwattsInverter} from "../../../pipeline/solar/pvSystem.ts";
 import {Rng, ar1Series, createRng} from "../../../pipeline/demo/random.ts";
 import {kastenCzeplakIndex} from "../../../pipeline/demo/weatherProcess.ts";
 import {DEG, normalCdf, normalQuantile} from "../../../pipeline/math.ts";
