@@ -15,7 +15,9 @@ import {formatAnomalySummary} from "./anomaly/summary.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
 import {prepareWeather} from "./weather/prepare.ts";
 import {dataDirPath} from "./snapshot/paths.ts";
-import {currentManifest} from "./snapshot/read.ts";
+import {currentManifest, currentSnapshotDir} from "./snapshot/read.ts";
+import {createQueryEngine} from "./query/engine.ts";
+import {formatAnswer} from "./query/summary.ts";
 
 const HELP = `Usage: sunline <command> [options]
 
@@ -38,6 +40,10 @@ Commands:
                       config anomaly.*) and print the alarms (most energy lost first), energy lost per
                       site and, where the data has fault labels, precision and recall against them
   status              show the current snapshot: when, from what, table sizes
+  query "QUESTION"    answer a question over the current snapshot: the SQL (offline intent templates, or
+                      a model when SUNLINE_LLM_MODEL / OPENAI_BASE_URL / OPENAI_API_KEY is set), guarded
+                      and run read-only; --json prints the whole answer; --sql "SELECT …" runs your own
+                      SQL through the same guard
   weather             collect weather from the config's providers (weather.providers) into the data
                       dir, with a summary per provider; \`run\` does the same before building
   demo <dir>          write the demo fleet's raw files (production CSVs, weather, fault labels) to <dir>
@@ -58,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       config: {type: "string"},
       "data-dir": {type: "string"},
       force: {type: "boolean", default: false},
+      json: {type: "boolean", default: false},
+      sql: {type: "string"},
       offline: {type: "boolean", default: false},
       help: {type: "boolean", short: "h", default: false}
     }
@@ -158,6 +166,20 @@ export async function main(argv: string[]): Promise<number> {
       const prepared = await prepareWeather(loaded, dataDir, sites, {offline: values.offline, log: (m) => process.stderr.write(`${m}\n`)});
       process.stdout.write(formatWeatherStatus(prepared!.status) + `written: ${prepared!.path}\n`);
       return prepared!.status.every((s) => s.status === "failed") ? 1 : 0;
+    }
+    case "query": {
+      const snapshotDir = await currentSnapshotDir(dataDir);
+      if (!snapshotDir) throw new SunlineError(messages.snapshotMissing(dataDir));
+      const question = rest.join(" ").trim();
+      if (!question && !values.sql) throw new SunlineError('query: ask a question, e.g. `npx sunline query "Why was output low yesterday at Seville?"`');
+      const engine = await createQueryEngine({snapshotDir});
+      try {
+        const answer = values.sql ? await engine.run(values.sql) : await engine.ask(question);
+        process.stdout.write(values.json ? `${JSON.stringify(answer, null, 2)}\n` : formatAnswer(answer));
+        return answer.clarification && !answer.rows.length ? 2 : 0;
+      } finally {
+        await engine.close();
+      }
     }
     case "demo": {
       if (!rest[0]) throw new SunlineError("demo: give the folder to write to, e.g. `npx sunline demo ./demo-data`");

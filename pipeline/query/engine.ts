@@ -38,6 +38,7 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
     model: llm?.model ?? null,
     tables: db.tables,
     ask: (question, {signal} = {}) => (llm ? askModel(question, llm, signal) : askTemplates(question)),
+    run: runSql,
     async close() {
       parser.close();
       db.close();
@@ -46,16 +47,24 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
 
   async function askTemplates(question: string): Promise<QueryAnswer> {
     const clock = stopwatch();
-    const {intent, plan} = planFromTemplates(question, ctx);
+    const {intent, plan, sites} = planFromTemplates(question, ctx);
     clock.lap("resolve");
-    if (plan.kind === "clarify") return finish(clarification(question, "template", intent, plan.message), clock);
+    if (plan.kind === "clarify") return finish({...clarification(question, "template", intent, plan.message), sites}, clock);
     const run = await guardAndRun(plan.sql, clock);
     if (!run.ok) return finish({...clarification(question, "template", intent, messages.queryClarifyAfterRepair(run.attempt.error)), attempts: [run.attempt]}, clock);
     const rows = objects(run.result);
     const text = plan.describe(rows);
     const period = plan.period ?? plan.resultPeriod?.(rows) ?? null;
     clock.lap("answer");
-    return finish(answered(question, "template", intent, plan.sql, run.result, run.tables, period, text, plan.chart, []), clock);
+    return finish({...answered(question, "template", intent, plan.sql, run.result, run.tables, period, text, plan.chart, [], plan.method ?? null), sites}, clock);
+  }
+
+  async function runSql(sql: string): Promise<QueryAnswer> {
+    const clock = stopwatch();
+    const run = await guardAndRun(sql, clock);
+    if (!run.ok) return finish({...clarification(sql, "template", null, run.attempt.error), attempts: [run.attempt]}, clock);
+    const text = run.result.rows.length ? summarizeRows(run.result) : "The query returned no rows.";
+    return finish(answered(sql, "template", null, sql, run.result, run.tables, periodOf(run.result), text, autoChart(run.result.columns, run.result.rows), []), clock);
   }
 
   async function askModel(question: string, client: LlmClient, signal?: AbortSignal): Promise<QueryAnswer> {
@@ -85,7 +94,7 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
         const period = periodOf(run.result) ?? entities.period;
         const text = await modelAnswer(question, run.result, run.tables, chat);
         clock.lap("answer");
-        return finish({...answered(question, "llm", null, reply.sql, run.result, run.tables, period, text, autoChart(run.result.columns, run.result.rows), attempts), tokens}, clock);
+        return finish({...answered(question, "llm", null, reply.sql, run.result, run.tables, period, text, autoChart(run.result.columns, run.result.rows), attempts), tokens, sites: entities.sites.map((s) => s.site_id)}, clock);
       }
       attempts.push(run.attempt);
       turns.push({role: "assistant", content}, {role: "user", content: repairPrompt(reply.sql, run.attempt.error)});
@@ -132,10 +141,10 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
 type Draft = Omit<QueryAnswer, "timings" | "cached" | "snapshot_id">;
 
 function clarification(question: string, source: "llm" | "template", intent: string | null, message: string): Draft {
-  return {question, sql: null, columns: [], rows: [], answer: message, chart: null, source, intent, tables: [], period: null, truncated: false, clarification: message, attempts: [], tokens: null};
+  return {question, sql: null, columns: [], rows: [], answer: message, method: null, chart: null, source, intent, sites: [], tables: [], period: null, truncated: false, clarification: message, attempts: [], tokens: null};
 }
 
-function answered(question: string, source: "llm" | "template", intent: string | null, sql: string, result: QueryResultSet, tables: string[], period: Period | null, text: string, chart: ChartSpec | null, attempts: QueryAttempt[]): Draft {
+function answered(question: string, source: "llm" | "template", intent: string | null, sql: string, result: QueryResultSet, tables: string[], period: Period | null, text: string, chart: ChartSpec | null, attempts: QueryAttempt[], method: string | null = null): Draft {
   // Every answer names what it read and when: the tables, and the period.
   const span = period ? (period.start === period.end ? period.start : `${period.start} to ${period.end}`) : "the whole snapshot";
   const capped = result.truncated ? ` Only the first ${MAX_ROWS} rows are shown.` : "";
@@ -144,10 +153,12 @@ function answered(question: string, source: "llm" | "template", intent: string |
     sql,
     columns: result.columns,
     rows: result.rows,
-    answer: `${text}${capped} Source: ${tables.join(", ") || "no table"}; period ${span}.`,
+    answer: `${text}${method ? ` ${method}` : ""}${capped} Source: ${tables.join(", ") || "no table"}; period ${span}.`,
+    method,
     chart: chart && result.rows.length > 0 ? chart : null,
     source,
     intent,
+    sites: [],
     tables,
     period: period ? {start: period.start, end: period.end} : null,
     truncated: result.truncated,

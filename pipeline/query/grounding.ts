@@ -21,6 +21,7 @@ export function numbersIn(text: string): {value: number; digits: number; raw: st
   const cleaned = text
     .replace(/\b\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?\b/g, " ")
     .replace(/\b\d{1,2}:\d{2}\b/g, " ")
+    .replace(/\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b/g, " ") // "March 2026"
     .replace(/\b[a-z]+(-[a-z0-9]+)+\b/gi, " ") // site ids like "us-phoenix", "za-cape-town"
     .replace(/[A-Za-z_]+\d+[A-Za-z_\d]*/g, " "); // column names like lower_80
   const out: {value: number; digits: number; raw: string}[] = [];

@@ -38,7 +38,7 @@ export interface Entities {
 
 const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const MONTH_RE = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
-const DAY_RE = "(\\d{1,2})(?:st|nd|rd|th)?";
+const DAY_RE = "(\\d{1,2})(?:st|nd|rd|th)?(?!\\d)";
 /** Words that look like site names to a fuzzy match but never are. */
 const STOP = new Set(["site", "sites", "output", "power", "energy", "forecast", "actual", "predicted", "yesterday", "today", "tomorrow", "weather", "which", "where", "what", "low", "show", "compare", "week", "month", "days", "last", "this", "past", "anomaly", "anomalies", "between", "from", "worst", "best", "error", "produce", "produced", "town", "mount", "ground", "rooftop", "commercial", "industrial", "carport"]);
 
@@ -92,8 +92,9 @@ function resolveSites(q: string, original: string, known: SiteInfo[]): {sites: S
     if (exact || fuzzy) found.push(site);
   }
   let unknownSite: string | null = null;
-  const named = /\bsite\s+([a-z0-9][a-z0-9_-]*)/.exec(q)?.[1];
-  if (named && !["is", "has", "had", "was", "with", "the", "a", "of", "produced", "did", "level"].includes(named)) unknownSite = named;
+  // "at site X", "site CA-02": a name, written as one (capitalised, or with a digit or a dash).
+  const named = /\bsite\s+([A-Za-z0-9][A-Za-z0-9_-]*)/i.exec(original)?.[1];
+  if (named && /^[A-Z]|\d|-/.test(named)) unknownSite = named;
   const code = /\b([a-z]{2}-\d{1,3})\b/.exec(q)?.[1];
   if (!unknownSite && code) unknownSite = code;
   // Quote it as the user wrote it ("CA-02", not "ca-02").

@@ -38,12 +38,16 @@ export interface QueryAnswer {
   columns: QueryColumn[];
   /** Row-major, aligned with `columns`. At most the row limit (1000). */
   rows: Cell[][];
-  /** Plain-language answer; every number in it comes from `rows`; names the table(s) and period. */
+  /** Plain-language answer; every number in it comes from `rows` (or `method`); names the table(s) and period. */
   answer: string;
+  /** How the figures were made, with the fixed settings that went into them ("median of the 30 days before"); part of `answer`. */
+  method: string | null;
   chart: ChartSpec | null;
   source: "llm" | "template";
   /** The template intent that answered, or null on the model path. */
   intent: string | null;
+  /** The sites the question named, as resolved (ids); empty for the fleet or none. */
+  sites: string[];
   /** Snapshot tables and views the SQL read. */
   tables: string[];
   /** The period the answer covers (ISO dates, inclusive), when it has one. */
@@ -71,6 +75,8 @@ export interface QueryEngine {
   /** The snapshot tables and views a query may read. */
   readonly tables: readonly string[];
   ask(question: string, options?: {signal?: AbortSignal}): Promise<QueryAnswer>;
+  /** Run SQL someone wrote through the same guard and limits (the CLI's --sql). */
+  run(sql: string): Promise<QueryAnswer>;
   close(): Promise<void>;
 }
 

@@ -28,16 +28,19 @@ export const EXAMPLES = [
 export interface TemplatePlan {
   intent: string | null;
   plan: Plan;
+  /** The sites the question named (ids). */
+  sites: string[];
 }
 
 export function planFromTemplates(question: string, ctx: SnapshotContext): TemplatePlan {
   const text = normalizeText(question);
   const entities = resolveEntities(question, ctx);
-  if (entities.unknownSite) return {intent: null, plan: {kind: "clarify", message: messages.queryUnknownSite(entities.unknownSite, ctx.sites.map((s) => `${s.name} (${s.site_id})`))}};
+  const sites = entities.sites.map((s) => s.site_id);
+  if (entities.unknownSite) return {intent: null, sites, plan: {kind: "clarify", message: messages.queryUnknownSite(entities.unknownSite, ctx.sites.map((s) => `${s.name} (${s.site_id})`))}};
   const template = TEMPLATES.find((t) => t.matches(text));
-  if (!template) return {intent: null, plan: {kind: "clarify", message: messages.queryNoIntent(EXAMPLES)}};
+  if (!template) return {intent: null, sites, plan: {kind: "clarify", message: messages.queryNoIntent(EXAMPLES)}};
   const p = entities.period;
   if (p && template.intent !== "tomorrow" && (p.end < ctx.firstDay || p.start > ctx.lastDay))
-    return {intent: template.intent, plan: {kind: "clarify", message: messages.queryOutOfRange(p.start, p.end, ctx.firstDay, ctx.lastDay)}};
-  return {intent: template.intent, plan: template.plan({question, text, entities, ctx})};
+    return {intent: template.intent, sites, plan: {kind: "clarify", message: messages.queryOutOfRange(p.start, p.end, ctx.firstDay, ctx.lastDay)}};
+  return {intent: template.intent, sites, plan: template.plan({question, text, entities, ctx})};
 }

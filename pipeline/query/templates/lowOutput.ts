@@ -63,10 +63,13 @@ ORDER BY pct_of_normal ASC NULLS LAST`;
       kind: "sql",
       sql,
       period: {start: day, end: day, label: period.start === period.end ? period.label : day},
+      method: "Normal is the median day of the 30 days before without a missing hour; expected is what the observed weather allowed at the site's recent level (the anomaly stage's expectation).",
       chart: {mark: "bar", x: "name", y: ["actual_kwh", "normal_kwh", "expected_kwh"], series: null, x_type: "category", y_label: "kWh"},
       describe: (rows) => {
         const r = rows[0];
-        if (!r || r.actual_kwh === null) return `No measured production for ${day}${r ? ` at ${nameOf(r)}` : ""}.`;
+        if (!r) return `No site to look at for ${day}.`;
+        if (r.actual_kwh === null)
+          return `No measured production at ${nameOf(r)} on ${day}: ${num(numberOr(r.missing_hours, 0))} hours have no measurement (a logger or data gap, which the Data quality page shows). Its normal is ${num(numberOr(r.normal_kwh), 1)} kWh.`;
         const who = nameOf(r);
         const head =
           rows.length > 1 ? `Lowest against its normal on ${day}: ${who}.` : "";
@@ -74,7 +77,7 @@ ORDER BY pct_of_normal ASC NULLS LAST`;
         const perf = numberOr(r.performance_pct);
         const csi = numberOr(r.irradiance_pct_of_clear_sky);
         const parts: string[] = [];
-        parts.push(`${who} produced ${num(numberOr(r.actual_kwh), 1)} kWh on ${periodText({start: day, end: day, label: day})}, ${num(pct, 1)} % of its normal (median of the 30 days before: ${num(numberOr(r.normal_kwh), 1)} kWh).`);
+        parts.push(`${who} produced ${num(numberOr(r.actual_kwh), 1)} kWh on ${periodText({start: day, end: day, label: day})}, ${num(pct, 1)} % of its normal (normal: ${num(numberOr(r.normal_kwh), 1)} kWh).`);
         if (pct >= 90) parts.push("That is not low for this site.");
         const weather = Number.isFinite(csi)
           ? `irradiance was ${num(csi, 1)} % of clear sky${r.cloud_cover_pct !== null ? ` (cloud cover ${num(numberOr(r.cloud_cover_pct))} %)` : ""}`

@@ -29,13 +29,14 @@ ORDER BY d.day`;
       kind: "sql",
       sql,
       period,
+      method: "The forecast is the issue made at each site's local midnight the day before (25–48 h ahead), out of sample; only hours with a measurement count.",
       chart: {mark: "line", x: "day", y: ["forecast_kwh", "actual_kwh"], series: null, x_type: "time", y_label: "kWh"},
       describe: (rows) => {
         if (!rows.length) return `No day-ahead forecast with a measurement for ${periodText(period)}; the backtest and evaluation cover ${ctx.firstDay} onwards only where a model was issued.`;
         const r = rows[0];
         const who = one ? nameOf(r) : entities.sites.length ? String(r.name) : "The fleet";
         const worst = [...rows].sort((a, b) => Math.abs(numberOr(b.error_kwh, 0)) - Math.abs(numberOr(a.error_kwh, 0)))[0];
-        return `${who}: day-ahead forecast ${num(numberOr(r.period_forecast_kwh), 1)} kWh against ${num(numberOr(r.period_actual_kwh), 1)} kWh measured over ${periodText(period)} (${signed(numberOr(r.period_error_pct))} %). Largest daily miss: ${worst.day}, forecast ${num(numberOr(worst.forecast_kwh), 1)} kWh vs ${num(numberOr(worst.actual_kwh), 1)} kWh measured (${signed(numberOr(worst.error_pct))} %). The forecast is the issue made at each site's local midnight the day before, out of sample.`;
+        return `${who}: day-ahead forecast ${num(numberOr(r.period_forecast_kwh), 1)} kWh against ${num(numberOr(r.period_actual_kwh), 1)} kWh measured over ${periodText(period)} (${signed(numberOr(r.period_error_pct))} %). Largest daily miss: ${worst.day}, forecast ${num(numberOr(worst.forecast_kwh), 1)} kWh vs ${num(numberOr(worst.actual_kwh), 1)} kWh measured (${signed(numberOr(worst.error_pct))} %).`;
       }
     };
   }

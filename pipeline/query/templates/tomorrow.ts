@@ -36,6 +36,7 @@ ORDER BY forecast_kwh DESC`;
       kind: "sql",
       sql,
       period: null,
+      method: "The range is the sum of the hourly 80 % bounds, wider than a daily interval would be.",
       chart: {mark: "bar", x: "name", y: ["forecast_kwh"], series: null, x_type: "category", y_label: "kWh"},
       resultPeriod: (rows) => {
         const days = rows.map((r) => String(r.day)).sort();
@@ -46,7 +47,7 @@ ORDER BY forecast_kwh DESC`;
         const r = rows[0];
         const days = [...new Set(rows.map((x) => String(x.day)))].sort();
         const when = `tomorrow (${days.join(" / ")}, each site's local day)`;
-        const how = `from the live issue at local midnight, ${r.model} model on ${r.weather} weather; the range is the sum of the hourly 80 % bounds`;
+        const how = `from the live issue at local midnight, ${r.model} model on ${r.weather} weather`;
         if (rows.length === 1)
           return `${nameOf(r)} is forecast to produce ${num(numberOr(r.forecast_kwh), 1)} kWh ${when}, range ${num(numberOr(r.lower_80_kwh), 1)}–${num(numberOr(r.upper_80_kwh), 1)} kWh (clear sky would give ${num(numberOr(r.clear_sky_kwh), 1)} kWh), ${how}.`;
         return `The ${rows.length} sites are forecast to produce ${num(numberOr(r.fleet_forecast_kwh), 1)} kWh ${when}, range ${num(numberOr(r.fleet_lower_80_kwh), 1)}–${num(numberOr(r.fleet_upper_80_kwh), 1)} kWh, ${how}. Largest: ${nameOf(r)} with ${num(numberOr(r.forecast_kwh), 1)} kWh.`;

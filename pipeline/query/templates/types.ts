@@ -21,6 +21,8 @@ export type Plan =
       /** The sentence(s) answering the question, from the rows (every number taken from them). */
       describe: (rows: Row[]) => string;
       chart: ChartSpec | null;
+      /** How the figures were made: fixed settings, not data (quoted in the answer). */
+      method?: string;
       /** The period the rows turned out to cover, when the question did not fix one. */
       resultPeriod?: (rows: Row[]) => Period | null;
     }

@@ -12,7 +12,7 @@ export const GAMMA_PCT_PER_C = -0.37;
 export const weatherFactor: Template = {
   intent: "weather_factor",
   matches: (t) =>
-    /\bweather (factor|variable|driver)|\b(which|what) (weather )?(factor|variable|driver)|\binfluenc|\bweather (explain|effect|impact)|\beffect of (the )?weather|\bdue to (the )?weather|\b(temperature|clouds?|irradiance|wind)\b.*\b(effect|impact|affect\w*)/.test(t),
+    /\bweather\b.*\b(affect\w*|impact\w*|effect\w*|influenc\w*|explain\w*)|\bweather (factor|variable|driver)|\b(which|what) (weather )?(factor|variable|driver)|\binfluenc|\bweather (explain|effect|impact)|\beffect of (the )?weather|\bdue to (the )?weather|\b(temperature|clouds?|irradiance|wind)\b.*\b(effect|impact|affect\w*)/.test(t),
   plan: ({entities, ctx}) => {
     const period = entities.period ?? {start: ctx.lastDay, end: ctx.lastDay, label: "yesterday (no day given)"};
     const day = period.end;
@@ -64,6 +64,7 @@ ORDER BY s.name, f.factor = 'output (measured)' DESC, abs(f.effect_pct) DESC NUL
       kind: "sql",
       sql,
       period: {start: day, end: day, label: period.start === period.end ? period.label : day},
+      method: `Observed weather; normal is the mean of the 30 days before; effects estimated as: irradiance in proportion, temperature at ${GAMMA_PCT_PER_C} %/°C, wind through module cooling (Faiman U0 25, U1 6.84).`,
       chart: {mark: "bar", x: "factor", y: ["effect_pct"], series: entities.sites.length === 1 ? null : "name", x_type: "category", y_label: "% effect on output vs normal"},
       describe: (rows) => describeFactors(rows, day, period.label)
     };
@@ -91,7 +92,7 @@ function describeFactors(rows: Row[], day: string, label: string): string {
   if (sites.length === 1) {
     const [name, list] = sites[0];
     const others = list.filter((r) => r.factor !== "output (measured)" && r !== main(list) && r.effect_pct !== null).map((r) => `${r.factor} ${signed(numberOr(r.effect_pct))} %`);
-    return `For ${when}, the weather factor that moved output most at ${line(name, list)}${others.length ? ` Others: ${others.join(", ")}.` : ""} Normal = mean of the 30 days before; observed weather.`;
+    return `For ${when}, the weather factor that moved output most at ${line(name, list)}${others.length ? ` Others: ${others.join(", ")}.` : ""}`;
   }
   const counts = new Map<string, number>();
   for (const [, list] of sites) {
@@ -99,5 +100,5 @@ function describeFactors(rows: Row[], day: string, label: string): string {
     if (m) counts.set(String(m.factor), (counts.get(String(m.factor)) ?? 0) + 1);
   }
   const [topFactor, topCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["none", 0];
-  return `For ${when}, ${topFactor} was the weather factor that moved output most at ${topCount} of ${sites.length} sites. ${sites.map(([n, l]) => line(n, l)).join(" ")} Normal = mean of the 30 days before; observed weather.`;
+  return `For ${when}, ${topFactor} was the weather factor that moved output most at ${topCount} of ${sites.length} sites. ${sites.map(([n, l]) => line(n, l)).join(" ")}`;
 }

@@ -5,9 +5,9 @@ import {num} from "../grounding.ts";
 
 export const worstSites: Template = {
   intent: "worst_sites",
-  matches: (t) => /\b(worst|best|least accurate|most accurate|rank\w*|biggest|largest|highest|lowest|smallest)\b/.test(t) && /\b(error|accura\w*|forecast\w*|miss\w*|nrmse|rmse|mae)\b/.test(t),
+  matches: (t) => /\b(worst|best|(least|most) accurate\w*|rank\w*|biggest|largest|highest|lowest|smallest)\b/.test(t) && /\b(error|accura\w*|forecast\w*|miss\w*|nrmse|rmse|mae)\b/.test(t),
   plan: ({entities, text}) => {
-    const best = /\b(best|most accurate|lowest|smallest)\b/.test(text);
+    const best = /\b(best|most accurate\w*|lowest|smallest)\b/.test(text);
     const period = entities.period;
     const sql = period
       ? `SELECT d.site_id, s.name,
@@ -29,6 +29,9 @@ ORDER BY m.nrmse_pct ${best ? "ASC" : "DESC"}`;
       kind: "sql",
       sql,
       period,
+      method: period
+        ? "Error of the day-ahead forecast (issued at local midnight the day before), hours with sun or production."
+        : "All backtest windows pooled, 1–48 h ahead; weather as the model had it at issue time.",
       chart: {mark: "bar", x: "name", y: ["nrmse_pct"], series: null, x_type: "category", y_label: "nRMSE, % of capacity"},
       resultPeriod: (rows) => (rows[0]?.period_start ? {start: String(rows[0].period_start), end: String(rows[0].period_end), label: "the backtest"} : null),
       describe: (rows) => {
@@ -38,7 +41,7 @@ ORDER BY m.nrmse_pct ${best ? "ASC" : "DESC"}`;
         const word = best ? "Most accurate" : "Worst";
         const scope = period
           ? `day-ahead forecasts over ${periodText(period)}`
-          : `the walk-forward backtest from ${first.period_start} to ${first.period_end} (all windows, 1–48 h ahead)`;
+          : `the walk-forward backtest from ${first.period_start} to ${first.period_end}`;
         return `${word}: ${nameOf(first)} with an nRMSE of ${num(numberOr(first.nrmse_pct), 2)} % of capacity${second ? `, then ${nameOf(second)} (${num(numberOr(second.nrmse_pct), 2)} %)` : ""}; ${best ? "least" : "most"} accurate of the ${rows.length}: ${nameOf(last)} (${num(numberOr(last.nrmse_pct), 2)} %). Hybrid model, daytime hours, ${scope}.`;
       }
     };
