@@ -90,11 +90,13 @@ type Node = Record<string, unknown>;
  */
 export async function guardSql(sql: string, parser: SqlParser, allowed: ReadonlySet<string>, maxRows = MAX_ROWS): Promise<GuardVerdict> {
   const reject = (code: GuardCode, reason: string): GuardVerdict => ({ok: false, code, reason});
-  const text = typeof sql === "string" ? sql.trim() : "";
+  const raw = typeof sql === "string" ? sql : "";
+  // Before trimming: trim() would quietly drop a leading byte-order mark.
+  const hidden = HIDDEN.exec(raw);
+  if (hidden) return reject("hidden_characters", messages.guardHidden(codePoint(hidden[0]), hidden.index));
+  const text = raw.trim();
   if (!text) return reject("empty", messages.guardEmpty());
   if (text.length > MAX_SQL_CHARS) return reject("too_long", messages.guardTooLong(text.length, MAX_SQL_CHARS));
-  const hidden = HIDDEN.exec(text);
-  if (hidden) return reject("hidden_characters", messages.guardHidden(codePoint(hidden[0]), hidden.index));
 
   const serialized = await parser.serialize(text);
   const parsed = JSON.parse(serialized) as {error: boolean; error_type?: string; error_message?: string; statements?: Node[]};
@@ -169,6 +171,9 @@ function checkNode(node: Node, allowed: ReadonlySet<string>, ctes: ReadonlySet<s
   if (type === "SHOW_REF") return reject("describe", messages.guardDescribe(String(node.show_type ?? "DESCRIBE")));
   if (type === "RECURSIVE_CTE_NODE") return reject("recursive", messages.guardRecursive());
   if (node.class === "PARAMETER") return reject("parameter", messages.guardParameter());
+  // current_date, current_timestamp, localtimestamp parse as bare column names and bind to the clock.
+  if (node.class === "COLUMN_REF" && Array.isArray(node.column_names) && node.column_names.length === 1 && CLOCK_FUNCTIONS.has(String(node.column_names[0]).toLowerCase()))
+    return reject("clock", messages.guardClock(String(node.column_names[0]).toLowerCase()));
   if (node.class === "FUNCTION" && typeof node.function_name === "string") {
     const fn = node.function_name.toLowerCase();
     const schema = String(node.schema ?? "").toLowerCase();
