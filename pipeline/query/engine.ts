@@ -78,7 +78,9 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
         tokens.completion += reply.completion;
         return reply.content;
       } catch (error) {
-        throw new QueryError(502, "model_failed", messages.queryModelFailed(error instanceof Error ? error.message : String(error)));
+        // Upstream errors can quote the key back ("Incorrect API key provided: …"); never pass it on.
+        const detail = (error instanceof Error ? error.message : String(error)).replaceAll(settings!.apiKey, "[redacted]");
+        throw new QueryError(502, "model_failed", messages.queryModelFailed(detail));
       }
     };
     const turns: ChatTurn[] = [{role: "system", content: systemPrompt(db.schema, ctx, fewShot())}, {role: "user", content: userPrompt(question, entities)}];
