@@ -1,7 +1,7 @@
 // A small static server for dist/ (npm run serve, and the end-to-end tests). Loopback by default.
 import {createReadStream, existsSync, statSync} from "node:fs";
 import {createServer, type Server} from "node:http";
-import {extname, join, normalize, resolve} from "node:path";
+import {extname, join, normalize, resolve, sep} from "node:path";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -14,6 +14,10 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
   ".csv": "text/csv; charset=utf-8"
 };
+
+export function contentType(file: string): string {
+  return TYPES[extname(file)] ?? "application/octet-stream";
+}
 
 export interface StaticServer {
   server: Server;
@@ -30,7 +34,7 @@ export async function serveStatic(root: string, {host = "127.0.0.1", port = 0} =
       res.writeHead(404, {"content-type": "text/plain"}).end("not found\n");
       return;
     }
-    res.writeHead(200, {"content-type": TYPES[extname(file)] ?? "application/octet-stream"});
+    res.writeHead(200, {"content-type": contentType(file)});
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((ok) => server.listen(port, host, ok));
@@ -44,9 +48,10 @@ export async function serveStatic(root: string, {host = "127.0.0.1", port = 0} =
 }
 
 /** Map a URL path into root: clean URLs (/about → about.html), folders → index.html; never outside root. */
-function resolveFile(root: string, pathname: string): string | null {
+export function resolveFile(root: string, pathname: string): string | null {
   const path = normalize(join(root, pathname));
-  if (!path.startsWith(root)) return null;
+  // root + separator: a bare prefix test would let /%2F..%2Fdist-other/ reach a sibling folder named like root.
+  if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
   for (const candidate of [path, `${path}.html`, join(path, "index.html")]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
