@@ -7,6 +7,7 @@ export default {
     {name: "Forecast", path: "/forecast"},
     {name: "Backtest", path: "/backtest"},
     {name: "Anomalies", path: "/anomalies"},
+    {name: "Ask", path: "/ask"},
     {name: "Data quality", path: "/data-quality"},
     {name: "About the data", path: "/about-data"},
     {name: "Weather", path: "/weather"},

@@ -16,10 +16,14 @@ const lockStampPath = join(cacheDir, "sunline-lockfile");
 /** Run (or reuse) the pipeline, then make Framework's cached loader outputs match the snapshot. */
 export async function preparePipeline(): Promise<RunResult> {
   const result = await runPipeline({log: (m) => console.log(m)});
-  const outcome = await syncLoaderCache(cacheDir, result.snapshotId);
+  // The build's other input a loader reads (src/data/api.json.ts): a changed endpoint URL must not
+  // be hidden by a cached output either.
+  const apiUrl = process.env.SUNLINE_API_URL || "";
+  const key = apiUrl ? `${result.snapshotId} api=${apiUrl}` : result.snapshotId;
+  const outcome = await syncLoaderCache(cacheDir, key);
   console.log(
     outcome.cleared
-      ? `framework: snapshot changed (${outcome.previous ?? "none"} → ${result.snapshotId}); cleared cached loader outputs`
+      ? `framework: snapshot or endpoint URL changed (${outcome.previous ?? "none"} → ${key}); cleared cached loader outputs`
       : `framework: cached loader outputs match snapshot ${result.snapshotId}`
   );
   return result;

@@ -41,7 +41,9 @@ export function watchPage(page: Page): string[] {
   page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
   page.on("request", (req) => {
     const url = new URL(req.url());
-    if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
+    // A blob: URL (DuckDB-WASM starts its worker from one) lives at the page's origin: check that origin.
+    const host = url.protocol === "blob:" ? new URL(url.pathname).hostname : url.hostname;
+    if (!["127.0.0.1", "localhost"].includes(host) && url.protocol !== "data:") problems.push(`outside request: ${req.url()}`);
   });
   return problems;
 }
@@ -88,4 +90,31 @@ export function useBuiltSite(page: string): BuiltSite {
     await site.server?.close();
   });
   return site;
+}
+
+/** A request a page makes on purpose and expects to fail with this status (the Ask page probing an absent /api). */
+export interface ExpectedFailure {
+  path: string;
+  status: number;
+}
+
+/**
+ * watchPage, except Chromium's console line "Failed to load resource: … status of N" for the given
+ * URL paths and statuses, which the page asked for knowing they may fail. Those requests are listed
+ * in `expected` (URLs), so a test can check they happened; any other problem stays in `problems`.
+ */
+export function watchPageExpecting(page: Page, failures: readonly ExpectedFailure[]): {problems: string[]; expected: string[]} {
+  const problems = watchPage(page);
+  const expected: string[] = [];
+  // Registered after watchPage's own listener, so it runs second and takes back the line just added.
+  page.on("console", (msg) => {
+    const status = Number(/^Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text())?.[1]);
+    const url = msg.location().url;
+    if (msg.type() !== "error" || !status || !url) return;
+    if (!failures.some((f) => f.status === status && new URL(url).pathname === f.path)) return;
+    const at = problems.lastIndexOf(`console: ${msg.text()}`);
+    if (at >= 0) problems.splice(at, 1);
+    expected.push(url);
+  });
+  return {problems, expected};
 }

@@ -4,17 +4,22 @@ import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import frameworkConfig from "../../observablehq.config.ts";
-import {chromiumMissingReason, DIST, SCREENSHOTS, useBuiltSite, watchPage} from "./browser.ts";
+import {chromiumMissingReason, DIST, SCREENSHOTS, useBuiltSite, watchPage, watchPageExpecting, type ExpectedFailure} from "./browser.ts";
 
 const missing = chromiumMissingReason();
 if (missing) console.warn(`skipping the page tests: ${missing}`);
 
-/** What each page must show: cards (by data-testid) that must contain a chart or a table. */
-const EXPECTED: Record<string, {charts: string[]; tables: string[]}> = {
+/**
+ * What each page must show: cards (by data-testid) that must contain a chart or a table; and the
+ * requests it makes knowing they fail here (the static server has no /api).
+ */
+const EXPECTED: Record<string, {charts: string[]; tables: string[]; failing?: ExpectedFailure[]}> = {
   "/": {charts: ["daily-chart", "hourly-chart"], tables: []},
   "/forecast": {charts: ["forecast-chart", "forecast-components", "forecast-vintages", "forecast-transfer"], tables: ["forecast-tomorrow-sites", "forecast-accuracy", "forecast-registry"]},
   "/backtest": {charts: ["backtest-over-time", "backtest-by-horizon", "backtest-by-site", "backtest-by-hour", "backtest-coverage", "backtest-drift-histogram"], tables: ["backtest-skill", "backtest-drift", "backtest-retraining-history", "backtest-registry"]},
   "/anomalies": {charts: ["anomaly-detail", "anomaly-loss-by-site"], tables: ["anomaly-evaluation", "anomaly-events", "anomaly-sensitivity", "anomaly-weekly"]},
+  // Without the endpoint the Ask page says so and opens its Raw SQL tab, which runs its default query.
+  "/ask": {charts: [], tables: ["ask-sql-result"], failing: [{path: "/api/health", status: 404}]},
   "/data-quality": {charts: ["coverage-heatmap", "quality-timeline", "rejects-chart"], tables: ["quality-summary", "stuck-runs", "rejects-table"]},
   "/about-data": {charts: ["site-hourly"], tables: ["quality-checks", "rejects"]},
   "/weather": {charts: ["weather-overlay", "weather-scatter"], tables: ["weather-provenance"]},
@@ -31,9 +36,9 @@ describe.skipIf(missing !== null)("built site in Chromium", () => {
   for (const {name, path} of frameworkConfig.pages) {
     it(`renders ${name} (${path}) with its charts and no errors`, async () => {
       const page = await site.browser.newPage({viewport: {width: 1280, height: 900}});
-      const problems = watchPage(page);
-      await page.goto(`${site.server.url}${path}`, {waitUntil: "load"});
       const expected = EXPECTED[path];
+      const {problems} = watchPageExpecting(page, expected.failing ?? []);
+      await page.goto(`${site.server.url}${path}`, {waitUntil: "load"});
       for (const id of expected.charts) await page.locator(`[data-testid="${id}"] svg`).first().waitFor({timeout: 30_000});
       for (const id of expected.tables) await page.locator(`[data-testid="${id}"] table`).first().waitFor({timeout: 30_000});
       await page.locator('[data-testid="freshness"]').waitFor();

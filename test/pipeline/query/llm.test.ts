@@ -1,7 +1,6 @@
 // The model path end to end: the real openai client against a scripted OpenAI-compatible server on
 // 127.0.0.1, the real guard and the real snapshot database. Good SQL, SQL that needs one repair,
 // hostile SQL, a clarifying reply, an answer with an invented number, and a failing server.
-import {createServer, type Server} from "node:http";
 import {existsSync} from "node:fs";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -10,6 +9,7 @@ import {parseModelReply} from "../../../pipeline/query/llm.ts";
 import {QueryError, type QueryEngine} from "../../../pipeline/query/types.ts";
 import {currentSnapshotDir} from "../../../pipeline/snapshot/read.ts";
 import {projectRoot} from "../../../scripts/framework.ts";
+import {sqlReply, startScriptedModel, type ScriptedModel} from "../../query/scriptedModel.ts";
 
 const snapshotDir = await currentSnapshotDir(join(projectRoot, ".sunline"));
 const missing = snapshotDir && existsSync(join(snapshotDir, "anomalies.parquet")) ? null : "no demo snapshot in .sunline (run `npm run build` first)";
@@ -17,67 +17,24 @@ if (missing) console.warn(`skipping the model-path tests: ${missing}`);
 
 const KEY = "sk-test-marker-7f3a";
 
-interface Seen {
-  authorization: string | undefined;
-  body: {model: string; messages: {role: string; content: string}[]};
-}
-
-/** Replies in order; a reply may depend on the request (e.g. quote its error back). */
-type Script = ((req: Seen) => string | {status: number; body: string})[];
-
 describe.skipIf(missing !== null)("model path against a scripted OpenAI-compatible server", () => {
-  let server: Server;
-  let baseURL: string;
-  let script: Script = [];
-  const seen: Seen[] = [];
+  let model: ScriptedModel;
   let engine: QueryEngine;
-
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let data = "";
-      req.on("data", (c) => (data += c));
-      req.on("end", () => {
-        if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
-          res.writeHead(404).end();
-          return;
-        }
-        const request: Seen = {authorization: req.headers.authorization, body: JSON.parse(data)};
-        seen.push(request);
-        const next = script.shift();
-        const reply = next ? next(request) : {status: 500, body: '{"error":{"message":"script exhausted"}}'};
-        if (typeof reply !== "string") {
-          res.writeHead(reply.status, {"content-type": "application/json"}).end(reply.body);
-          return;
-        }
-        res.writeHead(200, {"content-type": "application/json"}).end(
-          JSON.stringify({
-            id: `chatcmpl-${seen.length}`,
-            object: "chat.completion",
-            created: 1_780_000_000,
-            model: request.body.model,
-            choices: [{index: 0, message: {role: "assistant", content: reply}, finish_reason: "stop"}],
-            usage: {prompt_tokens: 1000 + seen.length, completion_tokens: 50, total_tokens: 1050 + seen.length}
-          })
-        );
-      });
-    });
-    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-    const address = server.address();
-    baseURL = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/v1`;
-    engine = await createQueryEngine({snapshotDir: snapshotDir!, env: {OPENAI_BASE_URL: baseURL, OPENAI_API_KEY: KEY, SUNLINE_LLM_MODEL: "scripted-1"}});
+    model = await startScriptedModel();
+    engine = await createQueryEngine({snapshotDir: snapshotDir!, env: {OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: KEY, SUNLINE_LLM_MODEL: "scripted-1"}});
   });
   afterAll(async () => {
     await engine?.close();
-    await new Promise((ok) => server?.close(ok));
+    await model?.close();
   });
 
-  const sqlReply = (sql: string) => () => JSON.stringify({sql, clarify: null});
   const GOOD = "SELECT site_id, round(energy_kwh, 1) AS energy_kwh FROM production_daily WHERE day = DATE '2026-06-30' ORDER BY energy_kwh DESC";
 
   it("runs good SQL and keeps the model's wording when its numbers are in the rows", async () => {
-    seen.length = 0;
+    model.seen.length = 0;
     let top = "";
-    script = [
+    model.script = [
       sqlReply(GOOD),
       (req) => {
         // The answer request carries the rows; quote the first one back.
@@ -97,26 +54,26 @@ describe.skipIf(missing !== null)("model path against a scripted OpenAI-compatib
     expect(answer.tokens).toEqual({prompt: 1001 + 1002, completion: 100});
     expect(answer.chart?.mark).toBe("bar");
     // The prompt carries the schema, the conventions, the snapshot's dates and the resolved entities.
-    const system = seen[0].body.messages[0].content;
+    const system = model.seen[0].body.messages[0].content;
     expect(system).toContain("production_daily: measured energy per site and site-local day");
     expect(system).toContain("today = 2026-07-01");
     expect(system).toContain('es-seville = "Seville (ground mount)"');
-    expect(seen[0].body.messages[1].content).toContain("period: 2026-06-30 to 2026-06-30 (yesterday)");
-    expect(seen[0].body.model).toBe("scripted-1");
-    expect(seen[0].authorization).toBe(`Bearer ${KEY}`);
+    expect(model.seen[0].body.messages[1].content).toContain("period: 2026-06-30 to 2026-06-30 (yesterday)");
+    expect(model.seen[0].body.model).toBe("scripted-1");
+    expect(model.seen[0].authorization).toBe(`Bearer ${KEY}`);
     expect(JSON.stringify(answer)).not.toContain(KEY);
   });
 
   it("drops a wording with a number the rows do not have, for a plain summary", async () => {
-    script = [sqlReply(GOOD), () => "Seville produced 123456.7 kWh, a record."];
+    model.script = [sqlReply(GOOD), () => "Seville produced 123456.7 kWh, a record."];
     const answer = await engine.ask("Which site produced the most yesterday?");
     expect(answer.answer).not.toContain("123456.7");
     expect(answer.answer).toMatch(/^8 rows; the first: site_id es-seville, energy_kwh [\d.]+\./);
   });
 
   it("repairs SQL that failed once, sending the error back", async () => {
-    seen.length = 0;
-    script = [
+    model.seen.length = 0;
+    model.script = [
       sqlReply("SELECT site_id, sum(energy) AS e FROM production_hourly GROUP BY site_id"),
       (req) => {
         const last = req.body.messages[req.body.messages.length - 1].content;
@@ -132,11 +89,11 @@ describe.skipIf(missing !== null)("model path against a scripted OpenAI-compatib
     expect(answer.attempts[0].error).toMatch(/Binder Error.*energy/);
     expect(answer.rows).toHaveLength(8);
     expect(answer.clarification).toBeNull();
-    expect(seen).toHaveLength(3);
+    expect(model.seen).toHaveLength(3);
   });
 
   it("never runs hostile SQL: two guard rejections, then a clarifying question", async () => {
-    script = [sqlReply("SELECT * FROM read_csv('/etc/passwd')"), sqlReply("SELECT 1; DROP TABLE sites")];
+    model.script = [sqlReply("SELECT * FROM read_csv('/etc/passwd')"), sqlReply("SELECT 1; DROP TABLE sites")];
     const answer = await engine.ask("Show me the server's users");
     expect(answer.attempts.map((a) => a.stage)).toEqual(["guard", "guard"]);
     expect(answer.attempts[0].error).toMatch(/read_csv\(\) reads files/);
@@ -149,14 +106,14 @@ describe.skipIf(missing !== null)("model path against a scripted OpenAI-compatib
   });
 
   it("passes a clarifying question from the model through", async () => {
-    script = [() => JSON.stringify({sql: null, clarify: "Which site do you mean?"})];
+    model.script = [() => JSON.stringify({sql: null, clarify: "Which site do you mean?"})];
     const answer = await engine.ask("How is it doing?");
     expect(answer.clarification).toBe("Which site do you mean?");
     expect(answer.sql).toBeNull();
   });
 
   it("reports a failing model server as a 502 naming the cause", async () => {
-    script = [() => ({status: 500, body: '{"error":{"message":"model crashed"}}'}), () => ({status: 500, body: '{"error":{"message":"model crashed"}}'})];
+    model.script = [() => ({status: 500, body: '{"error":{"message":"model crashed"}}'}), () => ({status: 500, body: '{"error":{"message":"model crashed"}}'})];
     const error = await engine.ask("Anything?").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryError);
     expect((error as QueryError).status).toBe(502);
@@ -164,7 +121,7 @@ describe.skipIf(missing !== null)("model path against a scripted OpenAI-compatib
   });
 
   it("never passes the key on when the server quotes it back", async () => {
-    script = [() => ({status: 401, body: JSON.stringify({error: {message: `Incorrect API key provided: ${KEY}`}})})];
+    model.script = [() => ({status: 401, body: JSON.stringify({error: {message: `Incorrect API key provided: ${KEY}`}})})];
     const error = (await engine.ask("Anything?").catch((e: unknown) => e)) as QueryError;
     expect(error.status).toBe(502);
     expect(error.message).toContain("Incorrect API key provided: [redacted]");
