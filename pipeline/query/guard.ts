@@ -35,8 +35,8 @@ export type GuardVerdict =
 
 /** A parser-only DuckDB connection (no data, nothing attached) for the guard. */
 export interface SqlParser {
-  serialize(sql: string): Promise<string>;
-  deserialize(json: string): Promise<string>;
+  /** The syntax tree as JSON, and the SQL rebuilt from it (null when it did not parse). */
+  parse(sql: string): Promise<{tree: string; rebuilt: string | null}>;
   countStatements(sql: string): Promise<number>;
   close(): void;
 }
@@ -46,10 +46,24 @@ export async function createSqlParser(): Promise<SqlParser> {
   const conn: DuckDBConnection = await instance.connect();
   await conn.run("SET enable_external_access = false");
   await conn.run("SET lock_configuration = true");
-  const scalar = async (sql: string, value: string) => String((await conn.runAndReadAll(sql, [value])).getRowsJson()[0][0]);
+  // One prepared round trip for both directions: the guard runs on every question.
+  const prepared = await conn.prepare(
+    "WITH t AS (SELECT json_serialize_sql($1::VARCHAR) AS tree) SELECT tree, CASE WHEN json_extract(tree, '$.error')::BOOLEAN THEN NULL ELSE json_deserialize_sql(tree) END FROM t"
+  );
+  // Bind and run must not interleave between concurrent questions (one statement, one binding):
+  // each parse waits for the one before it.
+  let queue: Promise<unknown> = Promise.resolve();
+  const parseNow = async (sql: string) => {
+    prepared.bindVarchar(1, sql);
+    const [tree, rebuilt] = (await prepared.runAndReadAll()).getRowsJson()[0];
+    return {tree: String(tree), rebuilt: rebuilt === null ? null : String(rebuilt)};
+  };
   return {
-    serialize: (sql) => scalar("SELECT json_serialize_sql($1::VARCHAR)", sql),
-    deserialize: (json) => scalar("SELECT json_deserialize_sql($1::JSON)", json),
+    parse(sql) {
+      const next = queue.then(() => parseNow(sql));
+      queue = next.catch(() => undefined);
+      return next;
+    },
     countStatements: async (sql) => (await conn.extractStatements(sql)).count,
     close: () => {
       conn.closeSync();
@@ -98,8 +112,14 @@ export async function guardSql(sql: string, parser: SqlParser, allowed: Readonly
   if (!text) return reject("empty", messages.guardEmpty());
   if (text.length > MAX_SQL_CHARS) return reject("too_long", messages.guardTooLong(text.length, MAX_SQL_CHARS));
 
-  const serialized = await parser.serialize(text);
-  const parsed = JSON.parse(serialized) as {error: boolean; error_type?: string; error_message?: string; statements?: Node[]};
+  let tree: string;
+  let rebuilt: string | null;
+  try {
+    ({tree, rebuilt} = await parser.parse(text));
+  } catch (error) {
+    return reject("parse_error", messages.guardRebuild(error instanceof Error ? error.message : String(error)));
+  }
+  const parsed = JSON.parse(tree) as {error: boolean; error_type?: string; error_message?: string; statements?: Node[]};
   if (parsed.error) {
     const message = String(parsed.error_message ?? "");
     if (/Only SELECT statements/i.test(message)) {
@@ -132,13 +152,8 @@ export async function guardSql(sql: string, parser: SqlParser, allowed: Readonly
   const limit = topLimit(root, maxRows);
   if (!limit.ok) return reject(limit.code, limit.reason);
 
-  let rebuilt: string;
-  try {
-    // From DuckDB's own text: JSON.parse loses 64-bit fields (query_location) that it wants back exactly.
-    rebuilt = await parser.deserialize(serialized);
-  } catch (error) {
-    return reject("parse_error", messages.guardRebuild(error instanceof Error ? error.message : String(error)));
-  }
+  // Rebuilt by DuckDB from its own tree text (JSON.parse here would lose 64-bit query_location fields).
+  if (rebuilt === null) return reject("parse_error", messages.guardRebuild("no SQL came back from the tree"));
   return {ok: true, sql: rebuilt, tables: [...tables].sort(), limit: limit.value};
 }
 

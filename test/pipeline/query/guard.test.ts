@@ -99,6 +99,14 @@ describe("guard: legitimate SQL", () => {
       }
     });
 
+  it("checks concurrent statements each on its own text", async () => {
+    const sqls = ["SELECT * FROM sites", "SELECT 1; DROP TABLE sites", "SELECT site_id FROM anomaly_events", "SELECT * FROM read_csv('x')", "SELECT name FROM sites LIMIT 3"];
+    const verdicts = await Promise.all([...sqls, ...sqls].map((sql) => guardSql(sql, parser, allowed)));
+    expect(verdicts.map((v) => (v.ok ? v.sql : v.code))).toEqual(
+      [...sqls, ...sqls].map((_, i) => ["SELECT * FROM sites", "multiple_statements", "SELECT site_id FROM anomaly_events", "file_access", "SELECT \"name\" FROM sites LIMIT 3"][i % 5])
+    );
+  });
+
   it("lists the snapshot tables it read, not CTE names", async () => {
     const verdict = await guardSql("WITH x AS (SELECT * FROM sites) SELECT * FROM x JOIN day_ahead USING (site_id)", parser, allowed);
     expect(verdict.ok && verdict.tables).toEqual(["day_ahead", "sites"]);
