@@ -4,6 +4,7 @@
 // One line per measurement, the summary last:
 //   {"bench":"query","eval_questions":…,"eval_exact":…,"template_p95_ms":…,"guard_p95_ms":…}
 // Targets on this machine: exact ≥ 90 %, template p95 ≤ 50 ms, guard p95 ≤ 5 ms.
+import {quantileSorted} from "../pipeline/math.ts";
 import {createQueryEngine} from "../pipeline/query/engine.ts";
 import {CATALOG} from "../pipeline/query/catalog.ts";
 import {createSqlParser, guardSql} from "../pipeline/query/guard.ts";
@@ -68,10 +69,7 @@ try {
 }
 
 function q(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const i = (s.length - 1) * p;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+  return quantileSorted([...values].sort((a, b) => a - b), p);
 }
 
 function r(x: number, digits = 2): number {

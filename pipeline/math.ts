@@ -65,6 +65,14 @@ export function solarHour(utcMs: number, lonDeg: number): number {
   return mod(utcMs / MS_PER_HOUR + lonDeg / 15, 24);
 }
 
+/** The p-quantile (0..1) of a non-empty sorted sample, interpolating linearly between order statistics. */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
 /** Median of a non-empty sorted sample (the mean of the middle two for an even count). */
 export function medianSorted(sorted: ArrayLike<number>): number {
   const m = sorted.length >> 1;

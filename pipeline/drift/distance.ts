@@ -15,7 +15,7 @@
 // Missing values: every function drops NaN, ±Infinity, null and undefined from each sample first
 // (sensor gaps are normal in this pipeline) and throws a RangeError naming itself and the sample
 // when nothing is left, because a distance to an empty sample would silently read as "no drift".
-import {clamp} from "../math.ts";
+import {clamp, quantileSorted} from "../math.ts";
 
 /** A sample of numbers; NaN, ±Infinity, null and undefined are skipped. */
 export type Sample = ArrayLike<number | null | undefined>;
@@ -178,13 +178,6 @@ export function wasserstein1(reference: Sample, recent: Sample): number {
 }
 
 /** Quantile p ∈ [0, 1] of a non-empty sorted sample (linear interpolation, R type 7). */
-function quantileSorted(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
 /** Proportion of a sorted sample in each bin (-∞, e₀], (e₀, e₁], …, (eₖ, +∞). */
 function binProportions(sorted: Float64Array, edges: readonly number[]): number[] {
   const counts: number[] = [];

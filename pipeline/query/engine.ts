@@ -32,6 +32,8 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
   const settings = options.llm === undefined ? llmSettingsFromEnv(options.env) : options.llm;
   const llm = settings ? createLlmClient(settings) : null;
   const allowed = new Set(db.tables);
+  // The model's system prompt depends only on the snapshot: built on the first question, then kept.
+  let system: string | null = null;
   return {
     snapshotId: manifest.snapshot_id,
     mode: llm ? "llm" : "template",
@@ -83,7 +85,8 @@ export async function createQueryEngine(options: EngineOptions): Promise<QueryEn
         throw new QueryError(502, "model_failed", messages.queryModelFailed(detail));
       }
     };
-    const turns: ChatTurn[] = [{role: "system", content: systemPrompt(db.schema, ctx, fewShot())}, {role: "user", content: userPrompt(question, entities)}];
+    system ??= systemPrompt(db.schema, ctx, fewShot());
+    const turns: ChatTurn[] = [{role: "system", content: system}, {role: "user", content: userPrompt(question, entities)}];
     clock.lap("resolve");
     const attempts: QueryAttempt[] = [];
     for (let round = 0; round < 2; round++) {

@@ -197,9 +197,9 @@ function checkNode(node: Node, allowed: ReadonlySet<string>, ctes: ReadonlySet<s
     if (nonAscii(fn)) return reject("lookalike", messages.guardLookalike(fn, nonAscii(fn)!));
     if (FILE_FUNCTIONS.test(fn)) return reject("file_access", messages.guardFileFunction(fn));
     if (CLOCK_FUNCTIONS.has(fn)) return reject("clock", messages.guardClock(fn));
-    if (FORBIDDEN_FUNCTIONS.has(fn) || FORBIDDEN_PREFIXES.test(fn) || (schema && !["main", "pg_catalog"].includes(schema)) || (catalog && catalog !== "system"))
+    // Only plain (or main.) functions: a catalog or another schema reaches system internals.
+    if (FORBIDDEN_FUNCTIONS.has(fn) || FORBIDDEN_PREFIXES.test(fn) || (schema && schema !== "main") || catalog)
       return reject("forbidden_function", messages.guardFunction(full));
-    if (schema === "pg_catalog" || catalog === "system") return reject("forbidden_function", messages.guardFunction(full));
     const sized = SIZED.get(fn);
     if (sized) {
       const children = (node.children as Node[] | undefined) ?? [];
