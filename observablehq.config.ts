@@ -11,7 +11,8 @@ export default {
     {name: "Data quality", path: "/data-quality"},
     {name: "About the data", path: "/about-data"},
     {name: "Weather", path: "/weather"},
-    {name: "Import a file", path: "/import"}
+    {name: "Import a file", path: "/import"},
+    {name: "About this build", path: "/about-build"}
   ],
   // System fonts: the default theme links Google Fonts, an outside request an offline host can't make.
   globalStylesheets: [],

@@ -1,7 +1,11 @@
 // GET /api/health → snapshot id, mode (llm or template), model and tables, as a serverless function.
-// The logic, shared by all three, is in pipeline/query/service.ts; api/service.ts builds it from the environment.
-import {handleRoute, type PlatformContext} from "./service.ts";
+// The logic, shared by all three, is in pipeline/query/service.ts; api/_service.ts builds it from the environment.
+import {handleRoute, type PlatformContext} from "./_service.ts";
 
 export default async function health(request: Request, context?: PlatformContext): Promise<Response> {
   return handleRoute("/api/health", request, {address: context?.ip});
 }
+
+// Vercel's Node runtime hands a Web Request only to per-method exports (a plain default export gets
+// Node's (req, res)); Netlify and the local server use the default export.
+export {health as GET, health as POST, health as OPTIONS};

@@ -12,7 +12,7 @@ import {projectRoot} from "../scripts/framework.ts";
 import {detectAnomalies, type AnomalyOptions} from "../pipeline/anomaly/index.ts";
 import {loadConfig} from "../pipeline/config.ts";
 import {sqlString, withConnection} from "../pipeline/db.ts";
-import {runPipeline} from "../pipeline/run.ts";
+import {runPipeline} from "../pipeline/run/index.ts";
 import {dataDirPath} from "../pipeline/snapshot/paths.ts";
 import {currentSnapshotDir} from "../pipeline/snapshot/read.ts";
 

@@ -10,7 +10,7 @@ import {join} from "node:path";
 import {projectRoot} from "../scripts/framework.ts";
 import {backtestSnapshot} from "../pipeline/backtest/index.ts";
 import {loadConfig} from "../pipeline/config.ts";
-import {runPipeline} from "../pipeline/run.ts";
+import {runPipeline} from "../pipeline/run/index.ts";
 
 const dataDir = await mkdtemp(join(tmpdir(), "sunline-bench-backtest-"));
 let peak = 0;

@@ -8,7 +8,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {projectRoot} from "../scripts/framework.ts";
 import {queryRows, sqlString, withConnection} from "../pipeline/db.ts";
-import {runPipeline} from "../pipeline/run.ts";
+import {runPipeline} from "../pipeline/run/index.ts";
 
 const dataDir = await mkdtemp(join(tmpdir(), "sunline-bench-forecast-"));
 let peak = 0;

@@ -4,7 +4,7 @@
 import {createReadStream} from "node:fs";
 import {join} from "node:path";
 import {pipeline} from "node:stream/promises";
-import {runPipeline, type RunResult} from "../pipeline/run.ts";
+import {runPipeline, type RunResult} from "../pipeline/run/index.ts";
 
 let ensured: Promise<RunResult> | undefined;
 

@@ -10,7 +10,9 @@ import {queryRows, withConnection} from "./db.ts";
 import {resolveInputs} from "./inputs.ts";
 import {formatForecastSummary} from "./forecast/summary.ts";
 import {formatBacktestSummary, formatSelection, loadSnapshotInputs, readSnapshotBacktest, saveSelection, selectModel, SELECT_WINDOWS} from "./backtest/index.ts";
-import {runPipeline} from "./run.ts";
+import {runPipeline, type RunOptions} from "./run/index.ts";
+import {createReporter} from "./run/progress.ts";
+import {formatRuns, readRuns} from "./run/report.ts";
 import {formatAnomalySummary} from "./anomaly/summary.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
 import {prepareWeather} from "./weather/prepare.ts";
@@ -22,7 +24,10 @@ import {formatAnswer} from "./query/summary.ts";
 const HELP = `Usage: sunline <command> [options]
 
 Commands:
-  run                 run the whole pipeline and write a snapshot (skipped when nothing changed)
+  run                 run the whole pipeline and write a snapshot (skipped when nothing changed): the stages
+                      as a DAG, each read back from <data-dir>/stages/ when what it reads, its settings
+                      and code are unchanged (cleaning per site); progress bars on a terminal, JSON lines
+                      otherwise; the run report goes to the manifest and <data-dir>/runs.jsonl
   ingest FILE...      check files against the config's column mapping: rows in, accepted, rejected by
                       reason, duplicates, sites, time range (no snapshot is written)
   forecast            run the pipeline (skipped when nothing changed) and print the forecast: the next
@@ -39,7 +44,8 @@ Commands:
   anomalies           run the pipeline (skipped when unchanged; anomaly detection is one of its stages:
                       config anomaly.*) and print the alarms (most energy lost first), energy lost per
                       site and, where the data has fault labels, precision and recall against them
-  status              show the current snapshot: when, from what, table sizes
+  status              show the current snapshot (when, from what, table sizes) and the last runs with
+                      each stage's time, rows in and out, cache hits and retries (--json: the run reports)
   query "QUESTION"    answer a question over the current snapshot: the SQL (offline intent templates, or
                       a model when SUNLINE_LLM_MODEL / OPENAI_BASE_URL / OPENAI_API_KEY is set), guarded
                       and run read-only; --json prints the whole answer; --sql "SELECT …" runs your own
@@ -76,32 +82,26 @@ export async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 1;
   }
   const dataDir = dataDirPath(values["data-dir"]);
+  // Progress on stderr: bars on a terminal, JSON lines in a log.
+  const run: RunOptions = {
+    config: values.config, dataDir, force: values.force, offline: values.offline,
+    onEvent: createReporter({write: (text) => process.stderr.write(text), tty: !!process.stderr.isTTY})
+  };
   switch (command) {
     case "run": {
-      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const result = await runPipeline(run);
       process.stdout.write(`${result.skipped ? "unchanged" : "written"}: ${result.snapshotDir}\n`);
       return 0;
     }
     case "forecast": {
-      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const result = await runPipeline(run);
       process.stdout.write(await formatForecastSummary(result.snapshotDir, result.snapshotId));
       return 0;
     }
     case "backtest": {
       // The backtest is a stage of every run (reused while its data, settings and code are
       // unchanged; --force recomputes it): run, then print what the snapshot holds.
-      const started = performance.now();
-      const tty = process.stderr.isTTY;
-      const result = await runPipeline({
-        config: values.config, dataDir, force: values.force, offline: values.offline,
-        progress: (stage, done, total, label) => {
-          const elapsed = (performance.now() - started) / 1000;
-          const eta = Math.round((elapsed / done) * (total - done));
-          // A line that updates in place on a terminal; JSON lines in a log.
-          if (tty) process.stderr.write(`\r\x1b[2K[${done}/${total}] ${label} done, ${Math.round(elapsed)} s, about ${eta} s to go${done === total ? "\n" : ""}`);
-          else process.stderr.write(`${JSON.stringify({stage, done, total, label, elapsed_s: Math.round(elapsed * 10) / 10, eta_s: eta})}\n`);
-        }
-      });
+      const result = await runPipeline(run);
       const manifest = await currentManifest(dataDir);
       const backtest = await readSnapshotBacktest(result.snapshotDir);
       const stage = manifest?.backtest;
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "anomalies": {
-      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const result = await runPipeline(run);
       const manifest = await currentManifest(dataDir);
       process.stdout.write((await formatAnomalySummary(result.snapshotDir, manifest?.anomaly)) + `snapshot: ${result.snapshotDir}\n`);
       return 0;
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     case "select": {
       // Model selection over the current snapshot's data: a small grid scored by the backtest on its
       // most recent windows; the winner is saved for the next runs.
-      const result = await runPipeline({config: values.config, dataDir, force: values.force, offline: values.offline});
+      const result = await runPipeline(run);
       const loaded = await loadConfig(values.config);
       const started = performance.now();
       const windows = Math.min(SELECT_WINDOWS, loaded.config.backtest.origins);
@@ -148,13 +148,23 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "status": {
+      const runs = await readRuns(dataDir, 10);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+        return 0;
+      }
       const manifest = await currentManifest(dataDir);
+      if (!manifest && runs.length) {
+        process.stdout.write(`no snapshot yet\n\n${formatRuns(runs)}`);
+        return 1;
+      }
       if (!manifest) throw new SunlineError(messages.snapshotMissing(dataDir));
       process.stdout.write(`snapshot ${manifest.snapshot_id} (${manifest.project})\n`);
       process.stdout.write(`  created ${manifest.created_at} in ${manifest.duration_s} s, config ${manifest.config_path}, code ${manifest.code_version}\n`);
       process.stdout.write(`  inputs: ${manifest.inputs.length} files, ${(manifest.inputs.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB\n`);
       for (const [name, t] of Object.entries(manifest.tables))
         process.stdout.write(`  ${name.padEnd(20)} ${String(t.rows).padStart(9)} rows${t.min_ts ? `  ${t.min_ts} → ${t.max_ts}` : ""}\n`);
+      process.stdout.write(`\n${runs.length ? formatRuns(runs) : `${messages.noRuns(dataDir)}\n`}`);
       return 0;
     }
     case "weather": {

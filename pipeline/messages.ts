@@ -229,6 +229,14 @@ export const messages = {
   queryClarifyAfterRepair: (reason: string) => `I could not write a query that answers this reliably (${reason}). Could you name the site, the period and what to compare — e.g. "Compare predicted vs actual for the last 7 days at Phoenix"?`,
   queryModelClarifies: (question: string) => question,
   queryTimeout: (ms: number) => `the query ran longer than ${(ms / 1000).toFixed(1)} s and was stopped`,
+  dagTableWrittenTwice: (table: string, first: string, second: string) => `pipeline DAG: table "${table}" is written by both stage "${first}" and stage "${second}"`,
+  dagUnknownTable: (stage: string, table: string) => `pipeline DAG: stage "${stage}" reads table "${table}", which no stage writes`,
+  dagUnknownStage: (stage: string, after: string) => `pipeline DAG: stage "${stage}" runs after "${after}", which is not a stage`,
+  dagCycle: (stages: string[]) => `pipeline DAG: stages ${stages.map((s) => `"${s}"`).join(", ")} depend on each other in a cycle`,
+  stageFailed: (stage: string, site: string | null, cause: string, attempts: number) =>
+    `stage "${stage}" failed${site ? ` at site ${site}` : ""}${attempts > 1 ? ` after ${attempts} attempts` : ""}: ${cause}`,
+  stageRetry: (stage: string, attempt: number, waitS: number, cause: string) => `${stage}: transient failure (${cause}); retry ${attempt} in ${waitS} s`,
+  noRuns: (dataDir: string) => `no runs recorded in ${dataDir} yet: run \`npx sunline run\` or \`npm run build\``,
 } as const;
 
 export function formatValue(value: unknown): string {
@@ -249,8 +257,19 @@ function owmErrorHint(cod: string): string {
 
 /** An error whose message is meant for the user as is (no stack needed in the CLI). */
 export class SunlineError extends Error {
-  constructor(message: string, options?: {cause?: unknown}) {
+  /** The site the error is about, when it is about one (the run report and StageError name it). */
+  site?: string;
+  constructor(message: string, options?: {cause?: unknown; site?: string}) {
     super(message, options);
     this.name = "SunlineError";
+    if (options?.site) this.site = options.site;
+  }
+}
+
+/** A stage of a run failed: which stage, which site (when known) and why. */
+export class StageError extends SunlineError {
+  constructor(readonly stage: string, site: string | null, readonly causeMessage: string, readonly attempts: number, cause?: unknown) {
+    super(messages.stageFailed(stage, site, causeMessage, attempts), {cause, site: site ?? undefined});
+    this.name = "StageError";
   }
 }

@@ -5,7 +5,8 @@ import {existsSync} from "node:fs";
 import {mkdir, readFile, rm, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
-import {runPipeline, type RunResult} from "../pipeline/run.ts";
+import {runPipeline, type RunResult} from "../pipeline/run/index.ts";
+import {createReporter} from "../pipeline/run/progress.ts";
 import {sha256} from "../pipeline/snapshot/hash.ts";
 import {observableCommand} from "./offline-npm/command.ts";
 
@@ -15,7 +16,8 @@ const lockStampPath = join(cacheDir, "sunline-lockfile");
 
 /** Run (or reuse) the pipeline, then make Framework's cached loader outputs match the snapshot. */
 export async function preparePipeline(): Promise<RunResult> {
-  const result = await runPipeline({log: (m) => console.log(m)});
+  // Stage bars with ETAs on a terminal; JSON lines in CI and scheduled-refresh logs.
+  const result = await runPipeline({onEvent: createReporter({write: (text) => process.stdout.write(text), tty: !!process.stdout.isTTY})});
   // The build's other input a loader reads (src/data/api.json.ts): a changed endpoint URL must not
   // be hidden by a cached output either.
   const apiUrl = process.env.SUNLINE_API_URL || "";

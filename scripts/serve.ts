@@ -1,9 +1,9 @@
 // `npm run serve [-- --port N]`: the built site (dist/) and the query endpoint (/api/*) on loopback.
 // Port from --port or PORT (default 3000), host from HOST (default 127.0.0.1); the endpoint is configured
-// by the environment as in a deployment (see api/service.ts: SUNLINE_API_TOKEN, OPENAI_BASE_URL, …).
+// by the environment as in a deployment (see api/_service.ts: SUNLINE_API_TOKEN, OPENAI_BASE_URL, …).
 import {existsSync} from "node:fs";
 import {join} from "node:path";
-import {serviceFromEnv} from "../api/service.ts";
+import {serviceFromEnv} from "../api/_service.ts";
 import {messages, SunlineError} from "../pipeline/messages.ts";
 import {projectRoot} from "./framework.ts";
 import {serveSite} from "./siteServer.ts";

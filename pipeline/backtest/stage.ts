@@ -8,8 +8,9 @@ import {existsSync} from "node:fs";
 import {readdir, readFile, rm, stat} from "node:fs/promises";
 import {join} from "node:path";
 import type {SunlineConfig} from "../config.ts";
-import {queryRows, sqlIdent, sqlString} from "../db.ts";
+import {sqlIdent, sqlString} from "../db.ts";
 import {SunlineError} from "../messages.ts";
+import {tableFingerprint} from "../run/fingerprint.ts";
 import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import {runBacktest, type BacktestResult} from "./run.ts";
 import {BACKTEST_TABLES, createBacktestTables, createEmptyBacktestTables, writeBacktest} from "./tables.ts";
@@ -83,14 +84,14 @@ export async function runBacktestStage(conn: DuckDBConnection, o: BacktestStageO
 
 /**
  * 16 hex digits over what the backtest's result depends on: the content of `sites`,
- * `production_hourly` and `weather_hourly` (an order-free hash of every row), the forecast and
+ * `production_hourly` and `weather_hourly` (their fingerprints: run/fingerprint.ts), the forecast and
  * backtest settings, and the forecast, model and backtest code.
  */
 async function backtestKey(conn: DuckDBConnection, config: SunlineConfig): Promise<string> {
   const tables: Record<string, string> = {};
   for (const t of ["sites", "production_hourly", "weather_hourly"]) {
-    const [row] = await queryRows<{n: number; h: string}>(conn, `SELECT count(*)::DOUBLE AS n, coalesce(bit_xor(hash(t)), 0)::VARCHAR AS h FROM ${sqlIdent(t)} t`);
-    tables[t] = `${row.n}:${row.h}`;
+    const f = await tableFingerprint(conn, t);
+    tables[t] = `${f.rows}:${f.hash}`;
   }
   const code = await Promise.all(["forecast", "models", "backtest"].map((s) => codeVersion(s)));
   const {enabled: _enabled, ...backtest} = config.backtest;

@@ -41,14 +41,17 @@ export async function addSampleParts(conn: DuckDBConnection, sourceId: number, p
 /**
  * `samples` reads the parts directly: one UNION ALL branch per part, with what is constant for the
  * part (site, file, unit, kind, stamp, the file's rank in name order) as constants, so a big file's
- * rows are neither copied into the run's memory nor joined to anything.
+ * rows are neither copied into the run's memory nor joined to anything. `onlySites` narrows it to
+ * some sites (file order stays the fleet's, so ties break as in a full run).
  */
-async function refreshSamples(conn: DuckDBConnection): Promise<void> {
-  const parts = await queryRows<{site_id: string; path: string; source: string; unit: string; kind: string; stamp: string; file_order: number}>(
+export async function refreshSamples(conn: DuckDBConnection, onlySites?: readonly string[]): Promise<void> {
+  const all = await queryRows<{site_id: string; path: string; source: string; unit: string; kind: string; stamp: string; file_order: number}>(
     conn,
     `SELECT p.site_id, p.path, s.source, s.unit, s.kind, s.stamp, dense_rank() OVER (ORDER BY s.source) AS file_order
      FROM sample_parts p JOIN sources s USING (source_id) ORDER BY p.source_id, p.site_id`
   );
+  // A per-site rerun (the clean stage recomputing changed sites only) sees just those sites' parts.
+  const parts = onlySites ? all.filter((p) => onlySites.includes(p.site_id)) : all;
   const branches = parts.map(
     (p) =>
       `SELECT ${[p.site_id, p.source].map(sqlString).join(", ")}, line, ts, value, ${[p.unit, p.kind, p.stamp].map(sqlString).join(", ")}, ${p.file_order}

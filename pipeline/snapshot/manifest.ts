@@ -2,6 +2,7 @@
 import type {AnomalyStageSummary} from "../anomaly/index.ts";
 import type {BacktestStageSummary} from "../backtest/stage.ts";
 import type {ForecastStageSummary} from "../forecast/stage.ts";
+import type {RunReport} from "../run/report.ts";
 import type {ProviderStatus} from "../weather/collect.ts";
 
 export interface TableStats {
@@ -40,4 +41,8 @@ export interface Manifest {
   anomaly?: AnomalyStageSummary;
   /** Seconds the run took. */
   duration_s: number;
+  /** The run that wrote this snapshot, stage by stage, up to the snapshot stage (pipeline/run/report.ts). */
+  run?: RunReport;
+  /** The runs before it, newest first, without their stages. */
+  recent_runs?: Omit<RunReport, "stages" | "machine">[];
 }

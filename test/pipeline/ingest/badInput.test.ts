@@ -2,7 +2,7 @@
 // the valid rows come through with their values unchanged.
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import {fixturesDir, readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
 import {ingestCsv} from "./ingestCsv.ts";
 

@@ -3,7 +3,7 @@ import {cp, mkdir, readdir, readFile, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {queryRows, sqlString, withConnection} from "../../../pipeline/db.ts";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import {fixturesDir, readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
 
 describe("bronze", () => {

@@ -5,7 +5,7 @@ import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {parseConfig, type SunlineConfigInput} from "../../../pipeline/config.ts";
 import {queryRows, withConnection} from "../../../pipeline/db.ts";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import {readParquet, withTempDir} from "../../helpers.ts";
 
 const shared = join(import.meta.dirname, "..", "..", "..", "..", "shared", "data");

@@ -1,6 +1,6 @@
 // The query endpoint over real HTTP on loopback (serveSite + createQueryService).
 // Most suites drive a scripted engine (FakeEngine) so HTTP behaviour is tested on its own, with an injected
-// clock; the last suite runs the real engine over the built demo snapshot through api/service.ts.
+// clock; the last suite runs the real engine over the built demo snapshot through api/_service.ts.
 import {existsSync} from "node:fs";
 import {mkdtemp, rm} from "node:fs/promises";
 import {createServer} from "node:http";
@@ -585,7 +585,7 @@ describe.skipIf(skipReason !== null)(`the real engine on the demo snapshot${skip
   let model: Awaited<ReturnType<typeof keyEchoingModelServer>>;
 
   beforeAll(async () => {
-    const {serviceFromEnv} = await import("../../../api/service.ts");
+    const {serviceFromEnv} = await import("../../../api/_service.ts");
     model = await keyEchoingModelServer();
     closers.push(model.close);
     const envs = {
@@ -603,7 +603,7 @@ describe.skipIf(skipReason !== null)(`the real engine on the demo snapshot${skip
     Object.assign(process.env, envs.templates, {OPENAI_API_KEY: MARKER});
   });
   afterAll(async () => {
-    const {sharedService} = await import("../../../api/service.ts");
+    const {sharedService} = await import("../../../api/_service.ts");
     await sharedService().close();
     for (const close of closers) await close();
     process.env = saved;

@@ -1,7 +1,7 @@
 import {writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import {withLock} from "../../../pipeline/snapshot/lock.ts";
 import {lockPath} from "../../../pipeline/snapshot/paths.ts";
 import {tinyConfig, withTempDir} from "../../helpers.ts";

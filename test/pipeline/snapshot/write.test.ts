@@ -2,7 +2,7 @@ import {existsSync} from "node:fs";
 import {readdir, readFile, realpath} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import type {Manifest} from "../../../pipeline/snapshot/manifest.ts";
 import {currentLink, snapshotsDir} from "../../../pipeline/snapshot/paths.ts";
 import {tinyConfig, withTempDir} from "../../helpers.ts";

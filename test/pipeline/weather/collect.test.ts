@@ -9,7 +9,7 @@ import {weatherProviderSchema, type WeatherProviderConfig} from "../../../pipeli
 import {collectWeather, mergeByPrecedence} from "../../../pipeline/weather/collect.ts";
 import {WeatherHttp} from "../../../pipeline/weather/http.ts";
 import type {WeatherRow} from "../../../pipeline/weather/types.ts";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import {readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
 import {startOpenMeteoServer, type OpenMeteoServer} from "./openMeteoServer.ts";
 

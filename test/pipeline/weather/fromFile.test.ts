@@ -6,7 +6,7 @@ import {describe, expect, it} from "vitest";
 import {queryRows, withConnection} from "../../../pipeline/db.ts";
 import {generateDemoFleet} from "../../../pipeline/demo/index.ts";
 import {chosenWeatherSql} from "../../../pipeline/features/weather.ts";
-import {runPipeline} from "../../../pipeline/run.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
 import {createWeatherTable, loadWeatherFile, loadWeatherForecastFile} from "../../../pipeline/weather/fromFile.ts";
 import {readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
 

@@ -1,9 +1,9 @@
 import {readFile, realpath, writeFile, cp} from "node:fs/promises";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
-import {runPipeline} from "../../pipeline/run.ts";
-import {currentLink} from "../../pipeline/snapshot/paths.ts";
-import {fixturesDir, readParquet, tinyConfig, withTempDir} from "../helpers.ts";
+import {runPipeline} from "../../../pipeline/run/index.ts";
+import {currentLink} from "../../../pipeline/snapshot/paths.ts";
+import {fixturesDir, readParquet, tinyConfig, withTempDir} from "../../helpers.ts";
 
 const quiet = () => {};
 const fixedNow = (iso: string) => () => new Date(iso);

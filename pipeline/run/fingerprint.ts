@@ -1,0 +1,24 @@
+// Content fingerprints of tables: what a stage's cache key says about the tables it reads. Order-free
+// (a sum of row hashes, which, unlike XOR, does not let two equal rows cancel out) and with the row
+// count, computed by DuckDB in one pass.
+import type {DuckDBConnection} from "@duckdb/node-api";
+import {queryRows, sqlIdent} from "../db.ts";
+
+export async function tableFingerprint(conn: DuckDBConnection, table: string): Promise<{rows: number; hash: string}> {
+  const [row] = await queryRows<{n: number; h: string}>(conn, `SELECT count(*)::DOUBLE AS n, coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR AS h FROM ${sqlIdent(table)} t`);
+  return {rows: row.n, hash: row.h};
+}
+
+/** Per site_id: the same fingerprint over that site's rows. Sites without rows are absent. */
+export async function siteFingerprints(conn: DuckDBConnection, table: string): Promise<Map<string, string>> {
+  const rows = await queryRows<{site_id: string; n: number; h: string}>(
+    conn,
+    `SELECT site_id, count(*)::DOUBLE AS n, sum(hash(t)::HUGEINT)::VARCHAR AS h FROM ${sqlIdent(table)} t GROUP BY site_id`
+  );
+  return new Map(rows.map((r) => [r.site_id, `${r.n}:${r.h}`]));
+}
+
+export async function tableRows(conn: DuckDBConnection, table: string): Promise<number> {
+  const [row] = await queryRows<{n: number}>(conn, `SELECT count(*)::DOUBLE AS n FROM ${sqlIdent(table)}`);
+  return row.n;
+}
