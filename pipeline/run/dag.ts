@@ -14,8 +14,11 @@ export interface StageContext {
 export interface StageOutcome {
   /** JSON-safe summary kept with the stage (the manifest's forecast, backtest, anomaly blocks). */
   result?: unknown;
-  /** The stage reused its own cache (the backtest's), so the run report counts it as a cache hit. */
+  /** The stage reused its own cache (the backtest's, ingest's bronze), so the run report counts it as cached. */
   cached?: boolean;
+  /** Entries of its own cache read back and recomputed (ingest: files from bronze and parsed). */
+  cacheHits?: number;
+  cacheMisses?: number;
   /** Rows read from outside the DAG (input files), when its tables are not what it reads. */
   rowsIn?: number;
 }

@@ -65,7 +65,7 @@ export function pipelineStages(o: PipelineStageOptions): Stage[] {
             progress(p.index, p.total, p.label);
           }
         });
-        return {rowsIn: lines, cached: inputs.production.length > 0 && reused === inputs.production.length};
+        return {rowsIn: lines, cached: inputs.production.length > 0 && reused === inputs.production.length, cacheHits: reused, cacheMisses: inputs.production.length - reused};
       }
     },
     {

@@ -56,8 +56,10 @@ export async function runStages(conn: DuckDBConnection, stages: readonly Stage[]
       if (!stage.cache || !o.cache) {
         const outcome = await attempt();
         if (outcome?.rowsIn !== undefined) line.rows_in = outcome.rowsIn;
+        line.cache_hits = outcome?.cacheHits ?? (outcome?.cached ? 1 : 0);
+        line.cache_misses = outcome?.cacheMisses ?? (outcome?.cached === false ? 1 : 0);
         if (outcome?.result !== undefined) o.results.set(stage.name, outcome.result);
-        await finish(outcome?.cached ? "cached" : "ran");
+        await finish(outcome?.cached ? "cached" : line.cache_hits > 0 ? "partly cached" : "ran");
         continue;
       }
       const base = await stage.cache.key();

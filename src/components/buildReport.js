@@ -27,6 +27,7 @@ export function stageTimeChart(rows, {width}) {
     width,
     height: 28 * rows.length + 40,
     marginLeft: 110,
+    marginRight: 50,
     x: {label: "seconds", grid: true},
     y: {label: null, domain: rows.map((r) => r.stage)},
     color: {domain: statuses, range: statuses.map((s) => STATUS_COLORS[s]), legend: true},

@@ -23,7 +23,8 @@ const EXPECTED: Record<string, {charts: string[]; tables: string[]; failing?: Ex
   "/data-quality": {charts: ["coverage-heatmap", "quality-timeline", "rejects-chart"], tables: ["quality-summary", "stuck-runs", "rejects-table"]},
   "/about-data": {charts: ["site-hourly"], tables: ["quality-checks", "rejects"]},
   "/weather": {charts: ["weather-overlay", "weather-scatter"], tables: ["weather-provenance"]},
-  "/import": {charts: ["import-chart"], tables: ["import-preview", "import-quality"]}
+  "/import": {charts: ["import-chart"], tables: ["import-preview", "import-quality"]},
+  "/about-build": {charts: ["build-stages-chart"], tables: ["build-stages", "build-runs", "build-tables"]}
 };
 
 describe.skipIf(missing !== null)("built site in Chromium", () => {
