@@ -24,6 +24,7 @@ import {existsSync} from "node:fs";
 import {join} from "node:path";
 import {DEFAULT_DRIFT, DEFAULT_RETRAIN, type SunlineConfig} from "../config.ts";
 import {sqlString} from "../db.ts";
+import {SunlineError} from "../messages.ts";
 import {createModelRegistryTable, loadModel, modelVersion, readRegistry, registerModel, type RegistryEntry} from "../registry/index.ts";
 import {worstStatus} from "../drift/status.ts";
 import {createDriftTable, createRetrainingTable, liveModelCheckup, logDecision, type Checkup} from "../retrain/index.ts";
@@ -136,6 +137,18 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   const rows: ForecastRow[] = [];
   const entries: RegistryEntry[] = [];
   let checkup: Checkup | null = null;
+  // A site that cannot be issued for (e.g. a weather file that ends with the data, so the live issue's
+  // hours have no weather) is skipped with its reason and the rest of the fleet publishes; any other
+  // failure stops the run, naming the site.
+  const issueOrSkip = (purpose: string, args: Parameters<typeof issueForecasts>[0]) => {
+    try {
+      rows.push(...issueForecasts(args));
+    } catch (error) {
+      if (!(error instanceof SunlineError)) throw Object.assign(error as object, {site: args.series.meta.id});
+      summary.skipped_sites.push({site_id: args.series.meta.id, reason: `${purpose}: ${error.message}`});
+      o.log(`forecast: ${purpose}: site ${args.series.meta.id} not issued: ${error.message}`);
+    }
+  };
   for (const purpose of ["evaluation", "live"] as const) {
     const trainEnd = purpose === "evaluation" ? evalStart : asOf;
     if (purpose === "live") {
@@ -158,10 +171,10 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
             const s = data.sites.find((x) => x.meta.id === id);
             const model = fleet.models.get(id);
             if (!s || !model) continue;
-            rows.push(...issueForecasts({
+            issueOrSkip("live", {
               model, modelKind: e.kind, modelVersion: e.version, run: "live", series: s, geometry: geometry.get(id)!, issues: [liveIssue.get(id)!], horizon: cfg.horizon_h,
               weather, topContributions: cfg.top_contributions, explainFrom: asOf - cfg.explain_days * DAY_MS, snapshotId: o.snapshotId
-            }));
+            });
           }
           fleet.free();
           summary.models.push({version: e.version, kind: e.kind, purpose, new: false});
@@ -183,11 +196,11 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
       const trainedOn = dataHash(fit.sites, trainEnd, data);
       const version = modelVersion({kind: fit.kind, dataHash: trainedOn, features: fleet.gbdt.featureNames, params: fitParams(fit.kind, cfg), codeVersion: code});
       for (const s of fit.issueFor) {
-        rows.push(...issueForecasts({
+        issueOrSkip(purpose, {
           model: fleet.models.get(s.meta.id)!, modelKind: fit.kind, modelVersion: version, run: purpose, series: s, geometry: geometry.get(s.meta.id)!,
           issues: purpose === "evaluation" ? evalIssues.get(s.meta.id)! : [liveIssue.get(s.meta.id)!], horizon: cfg.horizon_h, weather,
           topContributions: cfg.top_contributions, explainFrom: asOf - cfg.explain_days * DAY_MS, snapshotId: o.snapshotId
-        }));
+        });
       }
       lap(`issue ${purpose} ${fit.kind}`);
       const entry: RegistryEntry = {
