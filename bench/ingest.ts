@@ -9,6 +9,13 @@
 //   npm run bench -- ingest --clean    delete the generated files in <tmpdir>/sunline-bench/ and exit
 //   SUNLINE_BENCH_ROWS=1000000 npm run bench -- ingest    a quick trial on a smaller file
 //   SUNLINE_BENCH_REPEAT=5 (default 3)                     runs per case; the summary uses each case's median
+//   SUNLINE_BENCH_GB=10 SUNLINE_BENCH_REPEAT=1 npm run bench -- ingest
+//                                      the issue's "10 GB CSV at >= 0.8x plain DuckDB COPY throughput": the
+//                                      row count is computed from the size (BYTES_PER_ROW, ~194M rows for 10 GB),
+//                                      same generator and both cases as above. Needs ~25 GB free in the temp
+//                                      dir (the CSV, COPY's Parquet, bronze, DuckDB spill) and roughly 10x the
+//                                      1 GB case's time per run plus ~10 min to generate; not run by default.
+//                                      SUNLINE_BENCH_ROWS and SUNLINE_BENCH_GB are exclusive.
 //
 // The file holds ONE site (its `site` column is constant; the source maps the file with `site_id`). To reach
 // >= 20M rows that site logs every minute for 40 years (1986-2025, 21,038,400 rows, ~1.08 GB). Forty years
@@ -31,6 +38,10 @@ const TARGET_PEAK_RSS_MB = 2000;
 
 /** Forty years of 1-minute samples: 14,610 days x 1,440 minutes. */
 const DEFAULT_ROWS = 14_610 * 1_440;
+/** Bytes per data line of the generated CSV, measured on the default file (1,084,525,444 bytes / 21,038,400
+ * rows); SUNLINE_BENCH_GB turns a size into rows with it (1 GB = 1e9 bytes; rows run on minute by minute past
+ * 2025, with the same line format, so the size is within a percent or so of the request). */
+const BYTES_PER_ROW = 51.55;
 const SEED = 20240701;
 /** Bump when the generated file's content changes, so an older file is not reused. */
 const GENERATOR_VERSION = 1;
@@ -225,6 +236,19 @@ function runChild(kind: "sunline" | "duckdb_copy", job: ChildJob): Promise<Child
   });
 }
 
+/** Rows to generate: SUNLINE_BENCH_ROWS, else SUNLINE_BENCH_GB (decimal GB) / BYTES_PER_ROW, else DEFAULT_ROWS. */
+function benchRows(env: NodeJS.ProcessEnv): number {
+  if (env.SUNLINE_BENCH_ROWS && env.SUNLINE_BENCH_GB) throw new Error("set SUNLINE_BENCH_ROWS or SUNLINE_BENCH_GB, not both");
+  if (env.SUNLINE_BENCH_GB) {
+    const gb = Number(env.SUNLINE_BENCH_GB);
+    if (!Number.isFinite(gb) || gb <= 0) throw new Error(`SUNLINE_BENCH_GB must be a positive number, got ${env.SUNLINE_BENCH_GB}`);
+    return Math.round((gb * 1e9) / BYTES_PER_ROW);
+  }
+  const rows = env.SUNLINE_BENCH_ROWS ? Number(env.SUNLINE_BENCH_ROWS) : DEFAULT_ROWS;
+  if (!Number.isInteger(rows) || rows <= 0) throw new Error(`SUNLINE_BENCH_ROWS must be a positive integer, got ${env.SUNLINE_BENCH_ROWS}`);
+  return rows;
+}
+
 async function parent(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes("--clean")) {
@@ -232,8 +256,8 @@ async function parent(): Promise<void> {
     log(`removed ${benchDir}`);
     return;
   }
-  const rows = process.env.SUNLINE_BENCH_ROWS ? Number(process.env.SUNLINE_BENCH_ROWS) : DEFAULT_ROWS;
-  if (!Number.isInteger(rows) || rows <= 0) throw new Error(`SUNLINE_BENCH_ROWS must be a positive integer, got ${process.env.SUNLINE_BENCH_ROWS}`);
+  const rows = benchRows(process.env);
+  if (process.env.SUNLINE_BENCH_GB) log(`SUNLINE_BENCH_GB=${process.env.SUNLINE_BENCH_GB}: ${rows.toLocaleString("en")} rows at ~${BYTES_PER_ROW} bytes each`);
   const benchStarted = process.hrtime.bigint();
 
   const file = await ensureCsv(rows);

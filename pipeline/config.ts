@@ -132,6 +132,9 @@ export const configSchema = z
         seed: z.number().int().default(20240701),
         start: isoInstant.default("2024-07-01T00:00:00Z"),
         end: isoInstant.default("2026-07-01T00:00:00Z"),
+        /** Fleet size: the 8 built-in sites, then sites derived from them (pipeline/demo/fleet.ts); absent = the 8. */
+        count: z.number().int().min(1).max(8000).optional(),
+        /** Subset of the fleet's site ids, default all. */
         sites: z.array(z.string()).optional()
       })
       .optional(),

@@ -49,8 +49,9 @@ export async function resolveInputs(
   if (config.demo) {
     const demo = config.demo;
     // Loaded only for demo projects: a user's own project never needs the generator.
-    const {DEMO_GENERATOR_VERSION, DEMO_SITES, generateDemoFleet} = await import("./demo/index.ts");
-    const wanted = DEMO_SITES.filter((s) => !demo.sites || demo.sites.includes(s.id));
+    const {DEMO_GENERATOR_VERSION, DEMO_SITES, generateDemoFleet, scaledDemoSites} = await import("./demo/index.ts");
+    const fleet = demo.count === undefined ? DEMO_SITES : scaledDemoSites(demo.count, demo.seed);
+    const wanted = fleet.filter((s) => !demo.sites || demo.sites.includes(s.id));
     const key = sha256(stableStringify({version: DEMO_GENERATOR_VERSION, ...demo})).slice(0, 12);
     const dir = join(demoDir(dataDir), key);
     if (!existsSync(join(dir, "demo-manifest.json"))) {
@@ -59,7 +60,7 @@ export async function resolveInputs(
       const temp = `${dir}.tmp-${process.pid}`;
       await rm(temp, {recursive: true, force: true});
       await mkdir(temp, {recursive: true});
-      await generateDemoFleet(temp, {seed: demo.seed, start: demo.start, end: demo.end, sites: wanted.map((s) => s.id)});
+      await generateDemoFleet(temp, {seed: demo.seed, start: demo.start, end: demo.end, count: demo.count, sites: wanted.map((s) => s.id)});
       await rm(dir, {recursive: true, force: true});
       await rename(temp, dir);
       log(`demo: generated in ${((Date.now() - started) / 1000).toFixed(1)} s → ${dir}`);

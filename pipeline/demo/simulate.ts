@@ -3,7 +3,7 @@
 // Each interval's value is the mean over three sub-samples (2.5, 7.5, 12.5 min), which resolves
 // sunrise/sunset and clipping better than a single midpoint.
 
-import {type DemoSite, getSiteModel} from "./sites.ts";
+import {type DemoSite, siteModelOf} from "./sites.ts";
 import {createSolarPosition, solarPositionInto} from "../solar/solarPosition.ts";
 import {extraterrestrialNormal, ineichenPerezGhi} from "../solar/clearSky.ts";
 import {erbsDecomposition, hayDaviesPoa, iamAshrae, type Decomposition, type PlaneOfArray} from "../solar/irradiance.ts";
@@ -54,7 +54,7 @@ export function parseSpan(start: string, end: string): {startMs: number; endMs: 
 }
 
 export function simulateSite(site: DemoSite, seed: number, startMs: number, endMs: number): SiteSimulation {
-  const model = getSiteModel(site.id);
+  const model = siteModelOf(site);
   const n = Math.round((endMs - startMs) / MS_PER_INTERVAL);
   const weather = simulateWeatherProcesses(model.climate, site.lon, startMs, n, seed, site.id);
   const faults = planFaults(site.id, site.lon, model.faults, startMs, n, weather.precipMm, seed);

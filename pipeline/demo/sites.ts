@@ -21,6 +21,8 @@ export interface DemoSite {
   delimiter: "," | ";";
   timestamp_column: string;
   power_column: string;
+  /** Only on sites derived from a built-in one (fleet.ts): the built-in site whose model it shares. */
+  parent_id?: string;
 }
 
 /** Physics, climate, fault and logger parameters that are not part of the public site record. */
@@ -206,4 +208,9 @@ export function getSiteModel(id: string): SiteModel {
   const m = SITE_MODELS[id];
   if (!m) throw new Error(`No demo model for site "${id}"`);
   return m;
+}
+
+/** The model of any demo site: its own for a built-in site, its parent's for a derived one (fleet.ts). */
+export function siteModelOf(site: DemoSite): SiteModel {
+  return getSiteModel(site.parent_id ?? site.id);
 }

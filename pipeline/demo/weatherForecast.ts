@@ -19,7 +19,7 @@
 // site: successive daily vintages join smoothly at 00:00 UTC where real runs would jump a little,
 // a simplification that horizons as alike as 48-71 h allow.
 
-import {getSiteModel, type DemoSite} from "./sites.ts";
+import {siteModelOf, type DemoSite} from "./sites.ts";
 import type {HourlyWeather} from "./simulate.ts";
 import {CLOUD_SHARPNESS, saturationVapourPressure, simulateWeatherProcesses, type WeatherProcesses} from "./weatherProcess.ts";
 import {ar1Series, createRng} from "./random.ts";
@@ -118,7 +118,7 @@ function at(series: Float64Array, x: number): number {
  * `extraDays`, each issued at forecastIssuedAt(ts). Deterministic for (seed, site, span).
  */
 export function forecastWeather(site: DemoSite, seed: number, startMs: number, endMs: number, extraDays = FORECAST_EXTRA_DAYS): HourlyWeather {
-  const model = getSiteModel(site.id);
+  const model = siteModelOf(site);
   const hours = Math.round((endMs - startMs) / MS_PER_HOUR) + 24 * extraDays;
   // The same processes as simulateSite over a longer span: every stream is drawn sequentially, so the
   // first n intervals are exactly the simulated (observed) weather and the rest is its continuation.

@@ -21,6 +21,8 @@ export interface StageOutcome {
   cacheMisses?: number;
   /** Rows read from outside the DAG (input files), when its tables are not what it reads. */
   rowsIn?: number;
+  /** Rows it produced, when its tables hold something else (ingest: parts and counts, the rows are in bronze). */
+  rowsOut?: number;
 }
 
 export interface Stage {
@@ -45,6 +47,8 @@ export interface Stage {
      */
     perSite?: {siteKeys: (conn: DuckDBConnection) => Promise<Map<string, unknown>>};
   };
+  /** What "rows in" means for it, when not the rows of the tables it reads (clean: the raw samples). */
+  rowsIn?: (conn: DuckDBConnection) => Promise<number>;
   /** Retries on a transient error (network): attempts after the first. Default 2. */
   retries?: number;
   run: (ctx: StageContext, sites?: readonly string[]) => Promise<StageOutcome | void>;

@@ -55,17 +55,18 @@ export function pipelineStages(o: PipelineStageOptions): Stage[] {
       // bronze (<dataDir>/bronze) instead of parsed, so new files are the only ones parsed.
       name: "ingest", title: "production files to bronze Parquet, with rejects", reads: [], writes: ["sources", "sample_parts", "ingest_counts", "rejects"],
       run: async ({conn, log, progress}) => {
-        let reused = 0, lines = 0;
+        let reused = 0, lines = 0, accepted = 0;
         await ingestAll(conn, inputs.production, siteIds, join(o.dataDir, "bronze"), (p) => {
           if (p.error) log(`ingest: ${p.error}`);
           else if (p.accepted !== undefined) {
             reused += p.reused ? 1 : 0;
             lines += p.accepted + (p.rejected ?? 0);
+            accepted += p.accepted;
             log(`ingest: ${p.label}: ${p.accepted} rows, ${p.rejected} rejected${p.reused ? " (unchanged, from bronze)" : ""}`);
             progress(p.index, p.total, p.label);
           }
         });
-        return {rowsIn: lines, cached: inputs.production.length > 0 && reused === inputs.production.length, cacheHits: reused, cacheMisses: inputs.production.length - reused};
+        return {rowsIn: lines, rowsOut: accepted, cached: inputs.production.length > 0 && reused === inputs.production.length, cacheHits: reused, cacheMisses: inputs.production.length - reused};
       }
     },
     {
@@ -73,6 +74,7 @@ export function pipelineStages(o: PipelineStageOptions): Stage[] {
       // its config entry and the cleaning settings, so a new file recomputes that site alone.
       name: "clean", title: "hourly energy per site, gaps, stuck runs, outliers", reads: ["sites", "sample_parts", "sources"],
       writes: ["production_hourly", "quality_events", "clean_counts"],
+      rowsIn: async (conn) => (await queryRows<{n: number}>(conn, "SELECT count(*)::DOUBLE AS n FROM samples"))[0].n,
       cache: {
         key: async () => ({clean: config.clean, code: await codeVersion("clean")}),
         perSite: {

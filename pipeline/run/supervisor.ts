@@ -37,15 +37,18 @@ export async function runStages(conn: DuckDBConnection, stages: readonly Stage[]
       stage: stage.name, title: stage.title, depends_on: deps[stage.name] ?? [], status: "ran", seconds: 0,
       rows_in: 0, rows_out: 0, cache_hits: 0, cache_misses: 0, retries: 0
     };
+    let rowsOut: number | null = null;
     const finish = async (status: StageReport["status"]) => {
       line.status = status;
       line.seconds = round1((performance.now() - started) / 1000);
-      if (status !== "failed") for (const t of stage.writes) line.rows_out += await tableRows(conn, t);
+      if (status !== "failed" && rowsOut === null) for (const t of stage.writes) line.rows_out += await tableRows(conn, t);
+      else if (rowsOut !== null) line.rows_out = rowsOut;
       o.report.push(line);
       o.onEvent({event: "stage_end", phase: o.phase, ...line, index: index + 1, total: stages.length});
     };
     try {
-      for (const t of stage.reads) line.rows_in += await tableRows(conn, t);
+      if (stage.rowsIn) line.rows_in = await stage.rowsIn(conn);
+      else for (const t of stage.reads) line.rows_in += await tableRows(conn, t);
       const ctx = {
         conn,
         log: (message: string) => o.onEvent({event: "log", stage: stage.name, message}),
@@ -56,6 +59,7 @@ export async function runStages(conn: DuckDBConnection, stages: readonly Stage[]
       if (!stage.cache || !o.cache) {
         const outcome = await attempt();
         if (outcome?.rowsIn !== undefined) line.rows_in = outcome.rowsIn;
+        if (outcome?.rowsOut !== undefined) rowsOut = outcome.rowsOut;
         line.cache_hits = outcome?.cacheHits ?? (outcome?.cached ? 1 : 0);
         line.cache_misses = outcome?.cacheMisses ?? (outcome?.cached === false ? 1 : 0);
         if (outcome?.result !== undefined) o.results.set(stage.name, outcome.result);

@@ -31,7 +31,8 @@ describe("the run report", () => {
       expect(runs[0].stages.map((s) => s.stage)).toEqual(["collect", "inputs"]);
       const text = formatRuns(runs);
       expect(text).toContain("unchanged, snapshot reused");
-      expect(text).toMatch(/clean +ran +[\d.]+ +3 +35 +0\/1 +0  1 of 1 sites recomputed/);
+      expect(text).toMatch(/clean +ran +[\d.]+ +97 +35 +0\/1 +0  1 of 1 sites recomputed/);
+      expect(text).toMatch(/ingest +ran +[\d.]+ +99 +97 +0\/1 +0/);
     });
   });
 
