@@ -42,6 +42,8 @@ export interface RunReport {
   error: {stage: string | null; site: string | null; message: string} | null;
   machine: {cores: number; node: string; memory_limit: string; threads: number | null};
   peak_rss_mb: number;
+  /** Unchanged runs in a row on the same snapshot are one line (every page loader of a build checks). */
+  repeats?: number;
 }
 
 /** Lines kept in runs.jsonl. */
@@ -51,24 +53,32 @@ const runsPath = (dataDir: string) => join(dataDir, "runs.jsonl");
 
 export async function appendRun(dataDir: string, report: RunReport): Promise<void> {
   const path = runsPath(dataDir);
-  await appendFile(path, JSON.stringify(report) + "\n");
-  const lines = (await readFile(path, "utf8")).split("\n").filter(Boolean);
-  if (lines.length > KEEP_RUNS) await writeFile(path, lines.slice(-KEEP_RUNS).join("\n") + "\n");
+  const lines = existsSync(path) ? (await readFile(path, "utf8")).split("\n").filter(Boolean) : [];
+  const last = lines.length ? parseRun(lines[lines.length - 1]) : null;
+  if (report.status === "unchanged" && last?.status === "unchanged" && last.snapshot_id === report.snapshot_id) {
+    // The latest check stands for the run of checks before it.
+    lines[lines.length - 1] = JSON.stringify({...report, repeats: (last.repeats ?? 1) + 1});
+    await writeFile(path, lines.slice(-KEEP_RUNS).join("\n") + "\n");
+    return;
+  }
+  if (lines.length < KEEP_RUNS) await appendFile(path, JSON.stringify(report) + "\n");
+  else await writeFile(path, [...lines.slice(-(KEEP_RUNS - 1)), JSON.stringify(report)].join("\n") + "\n");
+}
+
+function parseRun(line: string): RunReport | null {
+  try {
+    return JSON.parse(line) as RunReport;
+  } catch {
+    // A line cut short by a killed process is skipped, not fatal.
+    return null;
+  }
 }
 
 /** The newest `limit` runs, newest first. */
 export async function readRuns(dataDir: string, limit = 10): Promise<RunReport[]> {
   const path = runsPath(dataDir);
   if (!existsSync(path)) return [];
-  const runs: RunReport[] = [];
-  for (const line of (await readFile(path, "utf8")).split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      runs.push(JSON.parse(line) as RunReport);
-    } catch {
-      // A line cut short by a killed process is skipped, not fatal.
-    }
-  }
+  const runs = (await readFile(path, "utf8")).split("\n").filter((l) => l.trim()).map(parseRun).filter((r): r is RunReport => r !== null);
   return runs.slice(-limit).reverse();
 }
 
@@ -88,7 +98,7 @@ export function formatRuns(runs: readonly RunReport[]): string {
   const out: string[] = ["Recent runs (newest first):"];
   for (const r of runs) {
     const changes = r.changes.added.length + r.changes.removed.length + r.changes.changed.length;
-    const what = r.status === "failed" ? `FAILED: ${r.error?.message ?? "unknown error"}` : r.status === "unchanged" ? "unchanged, snapshot reused" : `wrote ${r.snapshot_id}`;
+    const what = r.status === "failed" ? `FAILED: ${r.error?.message ?? "unknown error"}` : r.status === "unchanged" ? `unchanged, snapshot reused${r.repeats ? ` (${r.repeats} checks in a row)` : ""}` : `wrote ${r.snapshot_id}`;
     out.push(`  ${r.started_at.replace("T", " ").slice(0, 19)} UTC  ${pad(`${r.seconds.toFixed(1)} s`, 8)} ${pad(`${changes} input change${changes === 1 ? "" : "s"}`, 17)} ${what}`);
   }
   // The newest run that built something (an unchanged run only looked at its inputs).

@@ -24,13 +24,15 @@ describe("the run report", () => {
       expect(manifest.run!.changes.added).toEqual(["site-a.csv"]);
       expect(events.filter((e) => e.event === "stage_end").map((e) => (e as {stage: string}).stage)).toEqual([...names, "snapshot"]);
 
-      await runPipeline({config: tinyConfig(), dataDir, log: quiet, now: fixedNow("2026-01-01T01:00:00Z")});
+      // Unchanged checks in a row (a build's page loaders each check) are one line.
+      for (const hour of ["01", "02", "03"]) await runPipeline({config: tinyConfig(), dataDir, log: quiet, now: fixedNow(`2026-01-01T${hour}:00:00Z`)});
       const runs = await readRuns(dataDir);
       expect(runs.map((r) => r.status)).toEqual(["unchanged", "written"]);
+      expect(runs[0].repeats).toBe(3);
       expect(runs[1].stages.at(-1)!.stage).toBe("snapshot");
       expect(runs[0].stages.map((s) => s.stage)).toEqual(["collect", "inputs"]);
       const text = formatRuns(runs);
-      expect(text).toContain("unchanged, snapshot reused");
+      expect(text).toContain("unchanged, snapshot reused (3 checks in a row)");
       expect(text).toMatch(/clean +ran +[\d.]+ +97 +35 +0\/1 +0  1 of 1 sites recomputed/);
       expect(text).toMatch(/ingest +ran +[\d.]+ +99 +97 +0\/1 +0/);
     });
