@@ -122,19 +122,18 @@ function procMemory(pid: number): {rss: number; hwm: number} | null {
 
 /** A stretch of the run and the peak RSS sampled in it. */
 interface Period {
-  /** The stage running (from the run's stage_start/stage_end events), or for plain-text logs the prefix of the log line that ended the stretch. */
+  /** The stage running (from the run's stage_start/stage_end events), or "(outside stages)". */
   period: string;
-  attributed_by: "stage events" | "log lines";
   from_s: number;
   to_s: number;
   peak_rss_mb: number;
 }
 
-/** A JSON line of the run's progress on stderr (pipeline/run/progress.ts), or null for a plain-text line. */
-function parseEvent(line: string): {event?: string; stage?: string; message?: string} | null {
+/** A JSON line of the run's progress on stderr (pipeline/run/progress.ts: not a terminal), or null. */
+function parseEvent(line: string): {event?: string; stage?: string} | null {
   if (!line.startsWith("{")) return null;
   try {
-    return JSON.parse(line) as {event?: string; stage?: string; message?: string};
+    return JSON.parse(line) as {event?: string; stage?: string};
   } catch {
     return null;
   }
@@ -144,9 +143,6 @@ interface ChildRun {
   result: ChildResult;
   polledHwmMb: number;
   periods: Period[];
-  /** Summed from the run's `ingest: FILE: N rows, M rejected` lines. */
-  accepted: number;
-  rejected: number;
 }
 
 function runChild(configFile: string, dataDir: string, resultFile: string): Promise<ChildRun> {
@@ -157,17 +153,12 @@ function runChild(configFile: string, dataDir: string, resultFile: string): Prom
       env: {...process.env, TZ: "UTC", OBSERVABLE_TELEMETRY_DISABLE: "true"}
     });
     const started = process.hrtime.bigint();
-    // RSS over time, sampled every 500 ms and split where stages start and end. The run reports
-    // stage_start / stage_end events as JSON lines on stderr; with plain-text logs instead, the split is
-    // at each log line and a stretch is named by the prefix of the line that ENDS it (the pipeline logs a
-    // stage when it ends: "backtest: 12 windows … in 301 s"). Rough attribution; the manifest has the times.
+    // RSS over time, sampled every 500 ms and split where stages start and end (the run's stage_start /
+    // stage_end events, JSON lines on stderr). The manifest has the stage times.
     const periods: Period[] = [];
     let open = {from_s: 0, peak: 0};
-    let running: string | null = null; // with stage events: the stage in progress
-    let stageEvents = false;
+    let running: string | null = null;
     let polledHwm = 0;
-    let accepted = 0;
-    let rejected = 0;
     const sample = (): void => {
       const mem = child.pid ? procMemory(child.pid) : null;
       if (!mem) return;
@@ -183,29 +174,18 @@ function runChild(configFile: string, dataDir: string, resultFile: string): Prom
         last.peak_rss_mb = Math.max(last.peak_rss_mb, open.peak);
       } else if (!name.startsWith("(") || now - open.from_s >= 1) {
         // Every stage gets a line; the gaps between stages ("(outside stages)") only when they last a second or more.
-        periods.push({period: name, attributed_by: stageEvents ? "stage events" : "log lines", from_s: open.from_s, to_s: now, peak_rss_mb: open.peak});
+        periods.push({period: name, from_s: open.from_s, to_s: now, peak_rss_mb: open.peak});
       }
       open = {from_s: now, peak: 0};
     };
     const onLine = (line: string): void => {
       const event = parseEvent(line);
-      const message = event ? (event.event === "log" ? (event.message ?? "") : "") : line;
-      const counts = /^ingest: .*: (\d+) rows, (\d+) rejected/.exec(message);
-      if (counts) {
-        accepted += Number(counts[1]);
-        rejected += Number(counts[2]);
-      }
       if (event?.event === "stage_start" && event.stage) {
-        stageEvents = true;
         close(running ?? "(outside stages)");
         running = event.stage;
       } else if (event?.event === "stage_end" && event.stage) {
-        stageEvents = true;
         close(event.stage);
         running = null;
-      } else if (!stageEvents && message) {
-        const prefix = /^([a-z][\w -]{0,30}?):\s/i.exec(message)?.[1];
-        if (prefix) close(prefix);
       }
     };
     const timer = setInterval(sample, 500);
@@ -228,7 +208,7 @@ function runChild(configFile: string, dataDir: string, resultFile: string): Prom
       close(running ?? "(exit)");
       if (code !== 0 || !existsSync(resultFile)) return reject(new Error(`the pipeline run exited with code ${code}`));
       const result = JSON.parse(readFileSync(resultFile, "utf8")) as ChildResult;
-      resolve({result, polledHwmMb: round(polledHwm, 0), periods, accepted, rejected});
+      resolve({result, polledHwmMb: round(polledHwm, 0), periods});
     });
   });
 }
@@ -242,29 +222,10 @@ interface ManifestStage {
   retries: number;
 }
 
-/** One JSON line per stage: manifest.run.stages when the run records them, else the per-stage fields of today's manifest. */
-function emitStages(manifest: Record<string, any>): {source: string; dominant: {stage: string; seconds: number} | null} {
-  const stages = manifest.run?.stages as ManifestStage[] | undefined;
-  const lines: {stage: string; seconds: number; [k: string]: unknown}[] = [];
-  let source: string;
-  if (Array.isArray(stages)) {
-    source = "manifest.run.stages";
-    for (const s of stages) lines.push({...s});
-  } else {
-    source = "manifest backtest/forecast/anomaly/duration_s";
-    const known: [string, any][] = [["backtest", manifest.backtest], ["forecast", manifest.forecast], ["anomaly", manifest.anomaly]];
-    let accounted = 0;
-    for (const [stage, block] of known) {
-      if (!block || typeof block.seconds !== "number") continue;
-      accounted += block.seconds;
-      lines.push({stage, seconds: block.seconds, ...(block.stage_seconds ? {stage_seconds: block.stage_seconds} : {}), ...(block.reused !== undefined ? {reused: block.reused} : {})});
-    }
-    if (typeof manifest.duration_s === "number")
-      lines.push({stage: "rest", seconds: round(manifest.duration_s - accounted), what: "duration_s minus the above: inputs and hashing, ingest, clean, weather, data quality, snapshot write"});
-  }
-  for (const line of lines) emit(line);
-  const dominant = lines.reduce<{stage: string; seconds: number} | null>((best, l) => (!best || l.seconds > best.seconds ? {stage: l.stage, seconds: l.seconds} : best), null);
-  return {source, dominant};
+/** One JSON line per stage of the run (manifest.run.stages), and the longest. */
+function emitStages(stages: readonly ManifestStage[]): {stage: string; seconds: number} | null {
+  for (const st of stages) emit({...st});
+  return stages.reduce<ManifestStage | null>((best, st) => (!best || st.seconds > best.seconds ? st : best), null);
 }
 
 async function parent(): Promise<void> {
@@ -296,16 +257,18 @@ async function parent(): Promise<void> {
   symlinkSync(fleet.fleetDir, join(demoDir(dataDir), basename(fleet.fleetDir)), "dir");
 
   log(`running the pipeline: sunline run --config ${fleet.configFile} --data-dir ${dataDir} --force (child process) ...`);
-  const {result, polledHwmMb, periods, accepted, rejected} = await runChild(fleet.configFile, dataDir, join(fleet.scaleDir, "child-result.json"));
+  const {result, polledHwmMb, periods} = await runChild(fleet.configFile, dataDir, join(fleet.scaleDir, "child-result.json"));
   const manifest = JSON.parse(readFileSync(join(dataDir, "snapshots", "current", "manifest.json"), "utf8")) as Record<string, any>;
-  const {source, dominant} = emitStages(manifest);
+  const stages = manifest.run.stages as ManifestStage[];
+  const dominant = emitStages(stages);
+  // Ingest's rows in are the data lines read, its rows out the accepted ones.
+  const ingest = stages.find((st) => st.stage === "ingest");
   for (const p of periods) emit({what: "rss", ...p});
   const peakRss = Math.round(result.peak_rss_mb);
   emit({
-    what: "run", stages_from: source, duration_s: manifest.duration_s, child_s: round(result.seconds),
+    what: "run", stages_from: "manifest.run.stages", duration_s: manifest.duration_s, child_s: round(result.seconds),
     cpu_user_s: round(result.user_s), cpu_system_s: round(result.system_s), peak_rss_mb: peakRss, polled_vmhwm_mb: polledHwmMb,
-    ingest_accepted: accepted, ingest_rejected: rejected, ingest_counts_from: "the run's `ingest: FILE: N rows, M rejected` log lines",
-    ingest_stage_rows_in: (manifest.run?.stages as ManifestStage[] | undefined)?.find((st) => st.stage === "ingest")?.rows_in ?? null,
+    ingest_lines: ingest?.rows_in ?? null, ingest_accepted: ingest?.rows_out ?? null, ingest_rejected: ingest ? ingest.rows_in - ingest.rows_out : null,
     tables: Object.fromEntries(Object.entries(manifest.tables ?? {}).map(([name, t]) => [name, (t as {rows: number}).rows])),
     data_dir_mb: round(dirBytes(dataDir) / 1e6)
   });

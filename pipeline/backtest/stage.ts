@@ -5,12 +5,13 @@
 // rebuilds pages, or changes a page title, does not pay for it again. New data changes the key.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {existsSync} from "node:fs";
-import {readdir, readFile, rm, stat} from "node:fs/promises";
+import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import type {SunlineConfig} from "../config.ts";
 import {sqlIdent, sqlString} from "../db.ts";
 import {SunlineError} from "../messages.ts";
 import {tableFingerprint} from "../run/fingerprint.ts";
+import {pruneEntries} from "../run/stageCache.ts";
 import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import {runBacktest, type BacktestResult} from "./run.ts";
 import {BACKTEST_TABLES, createBacktestTables, createEmptyBacktestTables, writeBacktest} from "./tables.ts";
@@ -77,7 +78,7 @@ export async function runBacktestStage(conn: DuckDBConnection, o: BacktestStageO
   await createBacktestTables(conn, result);
   // backtest.json is written last: its presence marks a complete cache entry.
   await writeBacktest(conn, result, dir, {key, config: o.config.backtest, horizon_h: o.config.forecast.horizon_h, issue_hour_local: o.config.forecast.issue_hour_local});
-  await pruneCache(join(o.dataDir, "backtest"), key);
+  await pruneEntries(join(o.dataDir, "backtest"), new Set([key]), KEEP_CACHED);
   o.log(`backtest: ${result.windows.length} windows, ${result.predictions.length} forecast hours in ${result.seconds} s (cached in ${dir})`);
   return {...summary, windows: result.windows.length, predictions: result.predictions.length, seconds: result.seconds, stage_seconds: result.stage_seconds, skipped: result.skipped, result, dir};
 }
@@ -96,13 +97,4 @@ async function backtestKey(conn: DuckDBConnection, config: SunlineConfig): Promi
   const code = await Promise.all(["forecast", "models", "backtest"].map((s) => codeVersion(s)));
   const {enabled: _enabled, ...backtest} = config.backtest;
   return sha256(stableStringify({tables, forecast: config.forecast, backtest, code})).slice(0, 16);
-}
-
-/** Keeps the newest cached backtests (and the one in use); a cache is a convenience, not a record. */
-async function pruneCache(root: string, inUse: string): Promise<void> {
-  const entries = await Promise.all(
-    (await readdir(root, {withFileTypes: true})).filter((e) => e.isDirectory() && e.name !== inUse).map(async (e) => ({name: e.name, mtime: (await stat(join(root, e.name))).mtimeMs}))
-  );
-  entries.sort((a, b) => b.mtime - a.mtime);
-  for (const e of entries.slice(KEEP_CACHED)) await rm(join(root, e.name), {recursive: true, force: true});
 }

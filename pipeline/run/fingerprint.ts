@@ -9,15 +9,6 @@ export async function tableFingerprint(conn: DuckDBConnection, table: string): P
   return {rows: row.n, hash: row.h};
 }
 
-/** Per site_id: the same fingerprint over that site's rows. Sites without rows are absent. */
-export async function siteFingerprints(conn: DuckDBConnection, table: string): Promise<Map<string, string>> {
-  const rows = await queryRows<{site_id: string; n: number; h: string}>(
-    conn,
-    `SELECT site_id, count(*)::DOUBLE AS n, sum(hash(t)::HUGEINT)::VARCHAR AS h FROM ${sqlIdent(table)} t GROUP BY site_id`
-  );
-  return new Map(rows.map((r) => [r.site_id, `${r.n}:${r.h}`]));
-}
-
 export async function tableRows(conn: DuckDBConnection, table: string): Promise<number> {
   const [row] = await queryRows<{n: number}>(conn, `SELECT count(*)::DOUBLE AS n FROM ${sqlIdent(table)}`);
   return row.n;

@@ -162,7 +162,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
         let snapshotDir = "";
         const dag = (conn: DuckDBConnection) => orderStages([
           ...pipelineStages({
-            loaded, config, inputs: resolved, selection, dataDir, snapshotId, previousSnapshotDir, now, force: !!options.force,
+            config, inputs: resolved, selection, dataDir, snapshotId, previousSnapshotDir, now, force: !!options.force,
             snapshotTables: SNAPSHOT_TABLES.map((t) => t.name),
             writeSnapshot: async () => {
               snapshotDir = await writeSnapshot(conn, {

@@ -73,7 +73,6 @@ export function createReporter(o: ReporterOptions): (event: RunEvent) => void {
       }
       case "retry":
       case "log":
-        if (e.event === "log" && /^\S+: (inputs, settings and code unchanged)/.test(e.message)) break;
         clearBar();
         o.write(`  ${e.event === "retry" ? `retry ${e.attempt} of ${e.stage} in ${e.wait_s} s: ${e.cause}` : e.message}\n`);
         if (current) {

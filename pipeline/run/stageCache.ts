@@ -35,7 +35,7 @@ export class StageCache {
 
   async save(conn: DuckDBConnection, stage: string, key: string, tables: readonly string[], result: unknown): Promise<void> {
     await this.writeEntry(this.dir(stage, key), conn, tables, null, {stage, key, result});
-    await this.prune(join(this.root, stage), new Set([key, "sites"]), KEEP);
+    await pruneEntries(join(this.root, stage), new Set([key, "sites"]), KEEP);
   }
 
   hasSite(stage: string, key: string): boolean {
@@ -57,7 +57,7 @@ export class StageCache {
 
   /** Drops per-site entries no longer in use (a site's inputs moved on, or it left the fleet). */
   async pruneSites(stage: string, inUse: ReadonlySet<string>): Promise<void> {
-    await this.prune(join(this.root, stage, "sites"), inUse, 0);
+    await pruneEntries(join(this.root, stage, "sites"), inUse, 0);
   }
 
   private async writeEntry(dir: string, conn: DuckDBConnection, tables: readonly string[], site: string | null, meta: object): Promise<void> {
@@ -72,15 +72,16 @@ export class StageCache {
     await rm(dir, {recursive: true, force: true});
     await rename(temp, dir);
   }
+}
 
-  private async prune(root: string, inUse: ReadonlySet<string>, keep: number): Promise<void> {
-    if (!existsSync(root)) return;
-    const entries = await Promise.all(
-      (await readdir(root, {withFileTypes: true}))
-        .filter((e) => e.isDirectory() && !inUse.has(e.name))
-        .map(async (e) => ({name: e.name, mtime: (await stat(join(root, e.name))).mtimeMs}))
-    );
-    entries.sort((a, b) => b.mtime - a.mtime);
-    for (const e of entries.slice(keep)) await rm(join(root, e.name), {recursive: true, force: true});
-  }
+/** Deletes the folders under `root` not in use, keeping the `keep` newest of them (a cache is a convenience, not a record). */
+export async function pruneEntries(root: string, inUse: ReadonlySet<string>, keep: number): Promise<void> {
+  if (!existsSync(root)) return;
+  const entries = await Promise.all(
+    (await readdir(root, {withFileTypes: true}))
+      .filter((e) => e.isDirectory() && !inUse.has(e.name))
+      .map(async (e) => ({name: e.name, mtime: (await stat(join(root, e.name))).mtimeMs}))
+  );
+  entries.sort((a, b) => b.mtime - a.mtime);
+  for (const e of entries.slice(keep)) await rm(join(root, e.name), {recursive: true, force: true});
 }

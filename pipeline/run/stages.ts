@@ -3,7 +3,7 @@
 // them into the DAG that supervisor.ts runs.
 import {buildDataQuality} from "../clean/dataQuality.ts";
 import {buildProductionHourly} from "../clean/hourly.ts";
-import type {LoadedConfig, SunlineConfig} from "../config.ts";
+import type {SunlineConfig} from "../config.ts";
 import {queryRows, sqlString} from "../db.ts";
 import {createSelectionTable, type Selection} from "../backtest/select.ts";
 import {runBacktestStage} from "../backtest/stage.ts";
@@ -19,7 +19,6 @@ import type {Stage} from "./dag.ts";
 import {join} from "node:path";
 
 export interface PipelineStageOptions {
-  loaded: LoadedConfig;
   /** The config with the saved model selection applied (what the models fit with). */
   config: SunlineConfig;
   inputs: ResolvedInputs;
@@ -34,8 +33,8 @@ export interface PipelineStageOptions {
   snapshotTables: readonly string[];
 }
 
-export const FORECAST_TABLES = ["forecasts", "forecast_contributions", "forecast_accuracy", "model_registry", "transfer_curve", "drift", "retraining", "model_selection"] as const;
-export const ANOMALY_TABLES = ["anomalies", "anomaly_events", "anomaly_evaluation"] as const;
+const FORECAST_TABLES = ["forecasts", "forecast_contributions", "forecast_accuracy", "model_registry", "transfer_curve", "drift", "retraining", "model_selection"] as const;
+const ANOMALY_TABLES = ["anomalies", "anomaly_events", "anomaly_evaluation"] as const;
 
 export function pipelineStages(o: PipelineStageOptions): Stage[] {
   const {inputs, config} = o;

@@ -82,7 +82,6 @@ export async function runStages(conn: DuckDBConnection, stages: readonly Stage[]
       if (hit) {
         line.cache_hits = 1;
         if (hit.result !== undefined) o.results.set(stage.name, hit.result);
-        o.onEvent({event: "log", stage: stage.name, message: `${stage.name}: inputs, settings and code unchanged; read back from the stage cache`});
         await finish("cached");
         continue;
       }
