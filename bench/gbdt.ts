@@ -22,8 +22,9 @@
 //
 // Cases, in order: `xgboost` and `sunline` on the full training set, interleaved REPEAT times (the summary
 // takes each one's median run by train time; with an even REPEAT the faster of the middle two);
-// `sunline_subset`, `xgboost_subset`, `ml_xgboost_subset` (tree_method=hist, as everyone) and
-// `ml_xgboost_exact_subset` (its default method, an extra) on the first 50,000 rows x first 20 features;
+// `sunline_subset`, `xgboost_subset`, `ml_xgboost_exact_subset` (ml-xgboost as shipped: its default
+// method, exact; the issue's comparator) and `ml_xgboost_subset` (tree_method=hist, as everyone, an extra)
+// on the first 50,000 rows x first 20 features;
 // `sunline_1m` on 1,000,000 x 30. Each line has train_s (the training call only, binning included, data
 // loading not), test_rmse on the 50,000 test rows, peak_rss_mb (the child's maxRSS), train_cpu_s (CPU
 // time of all the child's threads during training), and other_cpu_s / steal_s: CPU time the rest of the
@@ -503,9 +504,12 @@ async function parent(): Promise<void> {
   const xgboost = median(runs.xgboost);
 
   // The ml-xgboost subset, run once each. Native XGBoost trains on it too: that separates what WASM and
-  // 2018 cost from what XGBoost costs. ml-xgboost runs twice: with tree_method=hist (the same model as
-  // everyone else; ml_xgboost_speedup) and with its default, exact, for which the "~13 s for 100
-  // rounds" figure in the issue fits (ml_xgboost_exact_speedup, an extra).
+  // 2018 cost from what XGBoost costs. ml-xgboost runs twice. ml_xgboost_speedup is against ml-xgboost
+  // as a user of the npm package gets it: its default method, exact. That is the comparator the issue
+  // names (it gives a tree_method only for native XGBoost, and its "13 s for 50k x 20 x 100 rounds" is
+  // this run's time per round; hist would be about 2.4 s). ml_xgboost_hist_speedup, an extra, is against
+  // the same package forced to tree_method=hist, the same model as everyone else: it separates the
+  // method from the engine.
   const subsetRows = Math.min(SUBSET_ROWS, rows);
   const subset = {rows: subsetRows, features: SUBSET_FEATURES};
   const subsetJob: ChildJob = {train, test, useRows: subsetRows, useFeatures: SUBSET_FEATURES};
@@ -536,8 +540,8 @@ async function parent(): Promise<void> {
     xgboost_rmse: num(xgboost, "test_rmse"),
     rmse_ratio: ratio(num(sunline, "test_rmse"), num(xgboost, "test_rmse"), 4),
     time_ratio: ratio(num(sunline, "train_s"), num(xgboost, "train_s"), 3),
-    // ml-xgboost time / Sunline time on the same subset: how many times faster Sunline is.
-    ml_xgboost_speedup: ratio(num(mlXgboost, "train_s"), num(sunlineSubset, "train_s"), 2),
+    // ml-xgboost time (its default method) / Sunline time on the same subset: how many times faster Sunline is.
+    ml_xgboost_speedup: ratio(num(mlXgboostExact, "train_s"), num(sunlineSubset, "train_s"), 2),
     rows_1m_ok: run1m === null ? null : run1m.ok,
     rows_1m_peak_rss_mb: peak1m,
     // Extras, after the fields the issue names.
@@ -550,11 +554,11 @@ async function parent(): Promise<void> {
     sunline_subset_rmse: num(sunlineSubset, "test_rmse"),
     xgboost_subset_train_s: num(xgboostSubset, "train_s"),
     xgboost_subset_rmse: num(xgboostSubset, "test_rmse"),
-    ml_xgboost_train_s: num(mlXgboost, "train_s"),
-    ml_xgboost_rmse: num(mlXgboost, "test_rmse"),
-    ml_xgboost_exact_train_s: num(mlXgboostExact, "train_s"),
-    ml_xgboost_exact_rmse: num(mlXgboostExact, "test_rmse"),
-    ml_xgboost_exact_speedup: ratio(num(mlXgboostExact, "train_s"), num(sunlineSubset, "train_s"), 2),
+    ml_xgboost_train_s: num(mlXgboostExact, "train_s"),
+    ml_xgboost_rmse: num(mlXgboostExact, "test_rmse"),
+    ml_xgboost_hist_train_s: num(mlXgboost, "train_s"),
+    ml_xgboost_hist_rmse: num(mlXgboost, "test_rmse"),
+    ml_xgboost_hist_speedup: ratio(num(mlXgboost, "train_s"), num(sunlineSubset, "train_s"), 2),
     rows_1m_train_s: num(run1m && run1m.ok ? run1m.result : null, "train_s"),
     sunline_peak_rss_mb: runs.sunline.length ? Math.max(...runs.sunline.map((l) => Number(l.peak_rss_mb))) : null,
     xgboost_version: "reason" in python ? null : python.version
@@ -565,7 +569,7 @@ async function parent(): Promise<void> {
   const s = summary;
   log(`target test RMSE within 2% of XGBoost's (ratio <= ${TARGET_RMSE_RATIO}): ${verdict(s.rmse_ratio === null ? null : s.rmse_ratio <= TARGET_RMSE_RATIO, s.rmse_ratio)}`);
   log(`target train time <= ${TARGET_TIME_RATIO}x XGBoost's: ${verdict(s.time_ratio === null ? null : s.time_ratio <= TARGET_TIME_RATIO, s.time_ratio)}`);
-  log(`target >= ${TARGET_ML_XGBOOST_SPEEDUP}x faster than ml-xgboost: ${verdict(s.ml_xgboost_speedup === null ? null : s.ml_xgboost_speedup >= TARGET_ML_XGBOOST_SPEEDUP, s.ml_xgboost_speedup)}`);
+  log(`target >= ${TARGET_ML_XGBOOST_SPEEDUP}x faster than ml-xgboost (its default method): ${verdict(s.ml_xgboost_speedup === null ? null : s.ml_xgboost_speedup >= TARGET_ML_XGBOOST_SPEEDUP, s.ml_xgboost_speedup)}; against ml-xgboost forced to hist: ${s.ml_xgboost_hist_speedup}x`);
   const ok1m = s.rows_1m_ok === null ? null : s.rows_1m_ok && s.rows_1m_peak_rss_mb !== null && s.rows_1m_peak_rss_mb < TARGET_1M_PEAK_RSS_MB;
   log(`target 1M x 30 trains under ${TARGET_1M_PEAK_RSS_MB} MB peak RSS: ${verdict(ok1m, `${s.rows_1m_ok ? "trained" : "failed"}, ${s.rows_1m_peak_rss_mb} MB`)}`);
   log(`total ${round(elapsed(benchStarted))} s; data and ml-xgboost stay in ${benchDir} (remove with: npm run bench -- gbdt --clean)`);
