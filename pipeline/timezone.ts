@@ -39,8 +39,12 @@ export function localIssueTimes(timeZone: string, hourLocal = 0): (utcMs: number
     }
     return v;
   };
+  // Models ask for the same target hours again and again, and Intl formatting is the slow part.
+  const offsets = new Map<number, number>();
   return (utcMs: number) => {
-    const local = utcMs + utcOffsetMs(timeZone, utcMs);
+    let offset = offsets.get(utcMs);
+    if (offset === undefined) offsets.set(utcMs, (offset = utcOffsetMs(timeZone, utcMs)));
+    const local = utcMs + offset;
     const day = Math.floor(local / 86_400_000) * 86_400_000;
     const today = at(day);
     return today <= utcMs ? today : at(day - 86_400_000);

@@ -10,7 +10,7 @@
 import type {DuckDBConnection} from "@duckdb/node-api";
 import type {SunlineConfig} from "../config.ts";
 import {scoreForecasts, type AccuracyRow} from "../forecast/accuracy.ts";
-import {actualLookup, loadFleetData, targetWeather, type FleetData} from "../forecast/fleetData.ts";
+import {actualLookup, capacityLookup, loadFleetData, targetWeather, type FleetData} from "../forecast/fleetData.ts";
 import {fitFleets} from "../forecast/fitFleets.ts";
 import {hourGeometry} from "../forecast/hybrid.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "../forecast/issue.ts";
@@ -124,7 +124,7 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
   }
 
   t = performance.now();
-  const capacity = (id: string) => data.sites.find((s) => s.meta.id === id)!.meta.capacityKw;
+  const capacity = capacityLookup(data);
   const metrics: BacktestMetric[] = [
     ...scoreForecasts(predictions, (r) => (r as BacktestPrediction).actual_kwh, capacity).map((m) => ({...m, window: 0})),
     ...splits.flatMap((split) =>

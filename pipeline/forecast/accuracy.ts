@@ -49,9 +49,12 @@ export const SCORED_MODELS: readonly {name: string; value: (r: ForecastRow) => n
 export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: ForecastRow) => number, capacityOf: (siteId: string) => number): AccuracyRow[] {
   const scored = rows.filter((r) => r.sun_up && Number.isFinite(actualOf(r)));
   const out: AccuracyRow[] = [];
-  const sites = [...new Set(scored.map((r) => r.site_id))].sort();
+  // Grouped once: filtering the rows per site would cost sites × rows, which grows with the fleet squared.
+  const bySite = new Map<string, ForecastRow[]>();
+  for (const r of scored) (bySite.get(r.site_id) ?? bySite.set(r.site_id, []).get(r.site_id)!).push(r);
+  const sites = [...bySite.keys()].sort();
   for (const site of [...sites, "fleet"]) {
-    const ofSite = site === "fleet" ? scored : scored.filter((r) => r.site_id === site);
+    const ofSite = site === "fleet" ? scored : bySite.get(site)!;
     for (const band of HORIZON_BANDS) {
       const group = ofSite.filter((r) => band.test(r.horizon_h));
       if (group.length === 0) continue;

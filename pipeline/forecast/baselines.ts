@@ -108,7 +108,7 @@ export function smartPersistenceWith(options: SmartPersistenceOptions = {}): Bas
     checkInputs("smartPersistence", history, targets, issueTime);
     if (history.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "history"));
     if (targets.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "targets"));
-    const k = recentClearSkyIndex(history, history.clearSky, issueTime, daytimeHours, minShare, lookbackDays);
+    const k = clearSkyIndexer(history, history.clearSky, daytimeHours, minShare, lookbackDays)(issueTime);
     const out = new Float64Array(targets.ts.length);
     for (let j = 0; j < out.length; j++) {
       const cs = targets.clearSky[j];
@@ -118,26 +118,52 @@ export function smartPersistenceWith(options: SmartPersistenceOptions = {}): Bas
   };
 }
 
-function recentClearSkyIndex(history: HourlyHistory, clearSky: Values, issueTime: number, hours: number, minShare: number, lookbackDays: number): number {
-  const lastKnown = lastKnownIndex(history.ts, issueTime);
+/**
+ * Smart persistence's index k (see `smartPersistenceWith`) at any number of issue times over one
+ * history: the history is checked, and its running clear-sky peak computed, once. A model that
+ * needs k for every day of a training set would otherwise rescan the whole history per day.
+ */
+export function recentClearSkyIndexer(history: HourlyHistory, options: SmartPersistenceOptions = {}): (issueTime: number) => number {
+  const daytimeHours = wholeOption("smartPersistence", "daytimeHours", options.daytimeHours ?? 6, 1);
+  const lookbackDays = wholeOption("smartPersistence", "lookbackDays", options.lookbackDays ?? 7, 1);
+  const minShare = options.minClearSkyShare ?? 0.1;
+  checkHours("smartPersistence: history.ts", history.ts, true);
+  checkLength("smartPersistence: history.energy", history.energy, history.ts.length, "history.ts");
+  if (history.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "history"));
+  checkLength("smartPersistence: history.clearSky", history.clearSky, history.ts.length, "history.ts");
+  const index = clearSkyIndexer(history, history.clearSky, daytimeHours, minShare, lookbackDays);
+  return (issueTime) => {
+    checkIssueTime(issueTime);
+    return index(issueTime);
+  };
+}
+
+/** k at an issue time: the daytime threshold is a share of the clear-sky peak of the hours known then (a running maximum). */
+function clearSkyIndexer(history: HourlyHistory, clearSky: Values, hours: number, minShare: number, lookbackDays: number): (issueTime: number) => number {
+  const peakUpTo = new Float64Array(history.ts.length);
   let peak = 0;
-  for (let i = 0; i <= lastKnown; i++) {
+  for (let i = 0; i < peakUpTo.length; i++) {
     const cs = clearSky[i];
     if (isKnown(cs) && cs > peak) peak = cs;
+    peakUpTo[i] = peak;
   }
-  if (peak <= 0) return NaN;
-  const threshold = minShare * peak;
-  const oldest = issueTime - lookbackDays * DAY_MS;
-  let sum = 0;
-  let n = 0;
-  for (let i = lastKnown; i >= 0 && n < hours && history.ts[i] >= oldest; i--) {
-    const e = history.energy[i];
-    const cs = clearSky[i];
-    if (!isKnown(e) || !isKnown(cs) || cs < threshold) continue;
-    sum += Math.min(Math.max(e / cs, 0), MAX_CLEAR_SKY_INDEX);
-    n++;
-  }
-  return n > 0 ? sum / n : NaN;
+  return (issueTime) => {
+    const lastKnown = lastKnownIndex(history.ts, issueTime);
+    const peak = lastKnown >= 0 ? peakUpTo[lastKnown] : 0;
+    if (peak <= 0) return NaN;
+    const threshold = minShare * peak;
+    const oldest = issueTime - lookbackDays * DAY_MS;
+    let sum = 0;
+    let n = 0;
+    for (let i = lastKnown; i >= 0 && n < hours && history.ts[i] >= oldest; i--) {
+      const e = history.energy[i];
+      const cs = clearSky[i];
+      if (!isKnown(e) || !isKnown(cs) || cs < threshold) continue;
+      sum += Math.min(Math.max(e / cs, 0), MAX_CLEAR_SKY_INDEX);
+      n++;
+    }
+    return n > 0 ? sum / n : NaN;
+  };
 }
 
 export interface ClimatologyOptions {

@@ -173,3 +173,9 @@ export function actualLookup(data: FleetData): (r: {site_id: string; ts: number}
     return i >= 0 && i < s.ts.length ? s.energy[i] : NaN;
   };
 }
+
+/** Each site's capacity (kW) by id: scoring asks once per row and model, so a lookup, not a search. */
+export function capacityLookup(data: FleetData): (siteId: string) => number {
+  const capacity = new Map(data.sites.map((s) => [s.meta.id, s.meta.capacityKw]));
+  return (siteId) => capacity.get(siteId)!;
+}

@@ -20,7 +20,7 @@
 // Nothing at or after `trainEnd` is read by the fit, so a fitted model's forecasts for an issue time t
 // depend only on the training hours and the history known at t.
 import {calibrateConformal, conformalIntervals, type ConformalCalibration, type ConformalOptions} from "./intervals.ts";
-import {smartPersistenceWith} from "./baselines.ts";
+import {recentClearSkyIndexer, type SmartPersistenceOptions} from "./baselines.ts";
 import {DAY_MS, HOUR_MS, isKnown} from "./series.ts";
 import {fitProphetBaselines, ProphetBaseline, type ProphetBaselineJson, type ProphetFitInput, type ProphetParams} from "../models/prophet/index.ts";
 import {GbdtModel, trainGbdt, type GbdtModelJson, type GbdtParams} from "../models/gbdt/index.ts";
@@ -127,8 +127,7 @@ export const DEFAULT_HYBRID_GBDT: Partial<GbdtParams> = {
   minChildWeight: 20,
   subsample: 0.8,
   colsample: 0.8,
-  seed: 1,
-  threads: 1
+  seed: 1
 };
 
 /** Per-hour geometry and clear sky: all computed from the stamp and the site alone. */
@@ -147,54 +146,119 @@ export interface HourGeometry {
 
 export function hourGeometry(site: HybridSite, ts: ArrayLike<number>): HourGeometry {
   const n = ts.length;
-  const clear: ClearSkyPlane = {ghi: 0, poa: 0, cosAoi: 0};
-  const alt = site.altitudeM ?? 0;
-  const tl = site.linkeTurbidity ?? 3;
-  const g: HourGeometry = {
-    sunUp: new Uint8Array(n), elevation: new Float64Array(n), azimuth: new Float64Array(n), cosIncidence: new Float64Array(n),
-    clearGhi: new Float64Array(n), clearPoa: new Float64Array(n), clearKwh: new Float64Array(n)
-  };
+  const g = emptyGeometry(n);
+  const grid = gridFor(site, ts);
   for (let i = 0; i < n; i++) {
-    let up = false;
-    let elev = 0, sx = 0, sy = 0, cosi = 0, ghi = 0, poa = 0;
-    for (let s = 0; s < STEPS; s++) {
-      const p = solarPosition(ts[i] + ((s + 0.5) / STEPS) * HOUR_MS, site.lat, site.lon);
-      elev += p.elevation / STEPS;
-      sx += Math.sin(p.azimuth * DEG);
-      sy += Math.cos(p.azimuth * DEG);
-      if (p.elevation <= 0) continue;
-      up = true;
-      clearSkyOnPlane(site.tilt ?? 0, site.azimuth ?? 180, p, extraterrestrialNormal(p.earthSunDistance), tl, alt, clear);
-      cosi += Math.max(0, clear.cosAoi) / STEPS;
-      ghi += clear.ghi / STEPS;
-      poa += clear.poa / STEPS;
+    if (grid === null) {
+      geometryInto(site, ts[i], g, i);
+      continue;
     }
-    if (solarPosition(ts[i] + HOUR_MS, site.lat, site.lon).elevation > 0) up = true;
-    g.sunUp[i] = up ? 1 : 0;
-    g.elevation[i] = elev;
-    g.azimuth[i] = ((Math.atan2(sx, sy) / DEG) + 360) % 360;
-    g.cosIncidence[i] = cosi;
-    g.clearGhi[i] = ghi;
-    g.clearPoa[i] = poa;
-    g.clearKwh[i] = Math.min(site.capacityKw, (site.capacityKw * poa) / 1000);
+    const j = (ts[i] - grid.t0) / HOUR_MS;
+    if (grid.done[j] === 0) {
+      geometryInto(site, ts[i], grid.g, j);
+      grid.done[j] = 1;
+    }
+    g.sunUp[i] = grid.g.sunUp[j];
+    g.elevation[i] = grid.g.elevation[j];
+    g.azimuth[i] = grid.g.azimuth[j];
+    g.cosIncidence[i] = grid.g.cosIncidence[j];
+    g.clearGhi[i] = grid.g.clearGhi[j];
+    g.clearPoa[i] = grid.g.clearPoa[j];
+    g.clearKwh[i] = grid.g.clearKwh[j];
   }
   return g;
 }
 
-/** Smart persistence's index k at an issue time, from history known then (clipped, recent daytime hours). */
-const recentIndex = smartPersistenceWith({daytimeHours: 6, lookbackDays: 7});
+/**
+ * Hours already computed, per site object (treated as immutable): a fit, its calibration and the
+ * issues at each backtest origin ask for the same hours again, and the geometry (several solar
+ * positions per hour) was a fifth of a fit's time. Kept as long as the site object is.
+ */
+interface GeometryGrid {
+  /** First hour of the grid; hour j is t0 + j h. */
+  t0: number;
+  done: Uint8Array;
+  g: HourGeometry;
+}
+const geometryGrids = new WeakMap<HybridSite, GeometryGrid>();
+/** Hours a site's grid may span (50 years): anything wider is computed without the cache. */
+const MAX_GRID_HOURS = 50 * 8766;
 
-/** k (recent clear-sky index) per distinct issue time, computed from `history` cut at each issue time. */
+/** The site's grid, grown to cover `ts`; null when `ts` holds a stamp that is not a whole hour or spans too much. */
+function gridFor(site: HybridSite, ts: ArrayLike<number>): GeometryGrid | null {
+  if (ts.length === 0) return null;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (!(t % HOUR_MS === 0)) return null;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  const grid = geometryGrids.get(site);
+  const t0 = Math.min(lo, grid?.t0 ?? lo);
+  const end = Math.max(hi + HOUR_MS, grid ? grid.t0 + grid.done.length * HOUR_MS : -Infinity);
+  const hours = (end - t0) / HOUR_MS;
+  if (hours > MAX_GRID_HOURS) return null;
+  if (grid && grid.t0 === t0 && grid.done.length === hours) return grid;
+  const grown: GeometryGrid = {t0, done: new Uint8Array(hours), g: emptyGeometry(hours)};
+  if (grid) {
+    const at = (grid.t0 - t0) / HOUR_MS;
+    grown.done.set(grid.done, at);
+    for (const key of Object.keys(grid.g) as (keyof HourGeometry)[]) (grown.g[key] as Float64Array).set(grid.g[key] as Float64Array, at);
+  }
+  geometryGrids.set(site, grown);
+  return grown;
+}
+
+function emptyGeometry(n: number): HourGeometry {
+  return {
+    sunUp: new Uint8Array(n), elevation: new Float64Array(n), azimuth: new Float64Array(n), cosIncidence: new Float64Array(n),
+    clearGhi: new Float64Array(n), clearPoa: new Float64Array(n), clearKwh: new Float64Array(n)
+  };
+}
+
+/** The hour starting at `t`, averaged over STEPS solar positions, written at index i of `g`. */
+function geometryInto(site: HybridSite, t: number, g: HourGeometry, i: number): void {
+  const clear: ClearSkyPlane = {ghi: 0, poa: 0, cosAoi: 0};
+  const alt = site.altitudeM ?? 0;
+  const tl = site.linkeTurbidity ?? 3;
+  let up = false;
+  let elev = 0, sx = 0, sy = 0, cosi = 0, ghi = 0, poa = 0;
+  for (let s = 0; s < STEPS; s++) {
+    const p = solarPosition(t + ((s + 0.5) / STEPS) * HOUR_MS, site.lat, site.lon);
+    elev += p.elevation / STEPS;
+    sx += Math.sin(p.azimuth * DEG);
+    sy += Math.cos(p.azimuth * DEG);
+    if (p.elevation <= 0) continue;
+    up = true;
+    clearSkyOnPlane(site.tilt ?? 0, site.azimuth ?? 180, p, extraterrestrialNormal(p.earthSunDistance), tl, alt, clear);
+    cosi += Math.max(0, clear.cosAoi) / STEPS;
+    ghi += clear.ghi / STEPS;
+    poa += clear.poa / STEPS;
+  }
+  if (solarPosition(t + HOUR_MS, site.lat, site.lon).elevation > 0) up = true;
+  g.sunUp[i] = up ? 1 : 0;
+  g.elevation[i] = elev;
+  g.azimuth[i] = ((Math.atan2(sx, sy) / DEG) + 360) % 360;
+  g.cosIncidence[i] = cosi;
+  g.clearGhi[i] = ghi;
+  g.clearPoa[i] = poa;
+  g.clearKwh[i] = Math.min(site.capacityKw, (site.capacityKw * poa) / 1000);
+}
+
+/** The recent clear-sky index feature: smart persistence's k over the last 6 known daytime hours, within a week. */
+const RECENT_K: SmartPersistenceOptions = {daytimeHours: 6, lookbackDays: 7};
+
+/** Smart persistence's index k (recent clear-sky index) per issue time, from `history` cut at each issue time (distinct issues computed once). */
 function recentK(history: {ts: ArrayLike<number>; energy: ArrayLike<number>; clearKwh: ArrayLike<number>}, issues: Float64Array): Float64Array {
+  const indexAt = recentClearSkyIndexer({ts: history.ts, energy: history.energy, clearSky: history.clearKwh}, RECENT_K);
   const cache = new Map<number, number>();
   const out = new Float64Array(issues.length);
-  const one = {ts: [0], clearSky: [1]};
   for (let i = 0; i < issues.length; i++) {
     const issue = issues[i];
     let k = cache.get(issue);
     if (k === undefined) {
-      one.ts[0] = Math.floor(issue / HOUR_MS) * HOUR_MS; // any target hour: k × clearSky 1 = k
-      k = recentIndex({ts: history.ts, energy: history.energy, clearSky: history.clearKwh}, one, issue)[0];
+      k = indexAt(issue);
       cache.set(issue, k);
     }
     out[i] = k;

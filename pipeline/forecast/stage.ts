@@ -32,7 +32,7 @@ import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import {localIssuesBetween} from "../timezone.ts";
 import {scoreForecasts, type AccuracyRow} from "./accuracy.ts";
 import {calibrateConformal, type ConformalCalibration} from "./intervals.ts";
-import {actualLookup, loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
+import {actualLookup, capacityLookup, loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
 import {fleetToJSON, hourGeometry} from "./hybrid.ts";
 import {fitFleets, fitParams, planFleets, type FleetKind} from "./fitFleets.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
@@ -242,7 +242,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   lap("tables");
 
   const actual = actualLookup(data);
-  const capacity = (id: string) => data.sites.find((s) => s.meta.id === id)!.meta.capacityKw;
+  const capacity = capacityLookup(data);
   await insertAccuracy(conn, scoreForecasts(rows.filter((r) => r.run === "evaluation"), actual, capacity), rows);
   lap("score");
 
@@ -273,10 +273,10 @@ function recentCalibration(rows: readonly ForecastRow[], data: FleetData): Confo
   // Daytime hours only: see the calibration in fitHybridFleet.
   const scored = rows.filter((r) => r.sun_up && Number.isFinite(actual(r)));
   if (scored.length < MIN_RECENT_CALIBRATION_HOURS) return null;
-  const capacity = new Map(data.sites.map((s) => [s.meta.id, s.meta.capacityKw]));
+  const capacity = capacityLookup(data);
   return calibrateConformal({
     predicted: scored.map((r) => r.forecast_kwh), actual: scored.map(actual), clearSky: scored.map((r) => r.clear_sky_kwh),
-    horizonH: scored.map((r) => r.horizon_h), capacity: scored.map((r) => capacity.get(r.site_id)!)
+    horizonH: scored.map((r) => r.horizon_h), capacity: scored.map((r) => capacity(r.site_id))
   });
 }
 
@@ -295,7 +295,7 @@ function dataHash(sites: readonly SiteSeries[], trainEnd: number, data: FleetDat
 
 /** The fleet-level evaluation figures a registry entry carries. */
 function headlineMetrics(rows: readonly ForecastRow[], data: FleetData): Record<string, number | null> {
-  const fleet = scoreForecasts(rows, actualLookup(data), (id) => data.sites.find((s) => s.meta.id === id)!.meta.capacityKw)
+  const fleet = scoreForecasts(rows, actualLookup(data), capacityLookup(data))
     .find((a) => a.site_id === "fleet" && a.horizon === "all" && a.model === "hybrid");
   return {nrmse_pct: fleet?.nrmse_pct ?? null, nmae_pct: fleet?.nmae_pct ?? null, skill_rmse: fleet?.skill_rmse ?? null, coverage80: fleet?.coverage80 ?? null, coverage95: fleet?.coverage95 ?? null};
 }

@@ -53,6 +53,14 @@ export interface ProphetParams {
    * ("keep"), or "auto": "drop" without regressors, "keep" with them (see the header for why).
    */
   nightRows: "auto" | "drop" | "keep";
+  /**
+   * Stan's L-BFGS stops when the relative gradient falls below this many machine epsilons (its
+   * `tol_rel_grad`). Stan's default, 1e7, spends two thirds of a fit's iterations creeping along
+   * directions the data hardly pins down: on a 13,000-hour demo site 1e9 stopped after 145
+   * iterations instead of 428, with the log posterior 1.4 lower (of 28,852) and the fitted trend
+   * within 0.1 % of capacity, the same distance a different starting point lands.
+   */
+  tolRelGrad: number;
 }
 
 export const DEFAULT_PROPHET_PARAMS: Readonly<ProphetParams> = Object.freeze({
@@ -64,7 +72,8 @@ export const DEFAULT_PROPHET_PARAMS: Readonly<ProphetParams> = Object.freeze({
   yearlyOrder: 6,
   nChangepoints: 25,
   intervalWidth: 0.8,
-  nightRows: "auto"
+  nightRows: "auto",
+  tolRelGrad: 1e9
 });
 
 /** Whether the sun is above the horizon during each hour: one flag per stamp, or a function of the UTC ms stamp. */
@@ -241,14 +250,15 @@ type Solve = {kind: "solve"} | {kind: "replay"; optimum: ProphetOptimum} | {kind
  * column order of optimizer.ts, and mapped to the calling fit's own column order on the way out:
  * two Prophet objects built from the same data need not order their columns alike.
  */
-function optimizerFor(solve: Solve, record: (o: ProphetOptimum) => void): ProphetOptions["optimizer"] {
+function optimizerFor(solve: Solve, record: (o: ProphetOptimum) => void, params: ProphetParams): ProphetOptions["optimizer"] {
   return {
-    optimize(init, dataJson, opts) {
+    optimize(init, dataJson, augursOpts) {
+      const opts: ProphetOptimizeOptions = {...augursOpts, tolRelGrad: params.tolRelGrad};
       const logs = {debug: "", info: "", warn: "", error: "", fatal: ""};
       if (solve.kind === "capture") {
         solve.capture({init, dataJson, opts});
         // A placeholder of the right shape; the probe model is thrown away.
-        const t = (JSON.parse(dataJson) as {T: number}).T;
+        const t = Number(/"T"\s*:\s*(\d+)/.exec(dataJson)?.[1] ?? (JSON.parse(dataJson) as {T: number}).T);
         return {logs, params: {k: 0, m: 0, sigmaObs: 1, delta: new Float64Array(init.delta.length), beta: new Float64Array(init.beta.length), trend: new Float64Array(t)}};
       }
       const problem = canonicalize(init, dataJson);
@@ -281,7 +291,7 @@ function fitRows(data: FitData, capacityKw: number, params: ProphetParams, info:
   const started = performance.now();
   let optimum: ProphetOptimum | null = null;
   const prophet = new Prophet({
-    optimizer: optimizerFor(solve, (o) => (optimum = o)),
+    optimizer: optimizerFor(solve, (o) => (optimum = o), params),
     growth: "linear",
     nChangepoints: params.nChangepoints,
     changepointPriorScale: params.changepointPriorScale,
@@ -486,6 +496,9 @@ function resolveParams(given: Partial<ProphetParams> | undefined): ProphetParams
   }
   if (params.seasonalityMode !== "additive" && params.seasonalityMode !== "multiplicative") {
     throw new SunlineError(messages.prophetBadParam("seasonalityMode", params.seasonalityMode, `"additive" or "multiplicative"`));
+  }
+  if (!(typeof params.tolRelGrad === "number" && Number.isFinite(params.tolRelGrad) && params.tolRelGrad > 0)) {
+    throw new SunlineError(messages.prophetBadParam("tolRelGrad", params.tolRelGrad, "a finite number above 0"));
   }
   if (!(typeof params.intervalWidth === "number" && params.intervalWidth > 0 && params.intervalWidth < 1)) {
     throw new SunlineError(messages.prophetBadParam("intervalWidth", params.intervalWidth, "a number strictly between 0 and 1"));

@@ -34,9 +34,13 @@ export function canonicalize(init: ProphetInitialParams, dataJson: ProphetStanDa
   data.sigmas = order.map((j) => data.sigmas[j]);
   data.s_a = order.map((j) => data.s_a[j]);
   data.s_m = order.map((j) => data.s_m[j]);
+  let json: string | null = null;
   return {
     init: {...init, beta: Float64Array.from(order, (j) => init.beta[j])},
-    dataJson: JSON.stringify(data),
+    // Written on first use: a replayed fit only needs `restore`.
+    get dataJson() {
+      return (json ??= JSON.stringify(data));
+    },
     restore(out) {
       const beta = new Float64Array(order.length);
       order.forEach((j, sorted) => (beta[j] = out.params.beta[sorted]));

@@ -1,11 +1,12 @@
 import {describe, expect, it} from "vitest";
 import {
-  baselines, climatology, climatologyWith, persistence, persistenceWith, smartPersistence, smartPersistenceWith,
+  baselines, climatology, climatologyWith, persistence, persistenceWith, recentClearSkyIndexer, smartPersistence, smartPersistenceWith,
   type Baseline, type HourlyHistory
 } from "../../../pipeline/forecast/baselines.ts";
 import {DAY_MS, HOUR_MS} from "../../../pipeline/forecast/series.ts";
 import {messages} from "../../../pipeline/messages.ts";
 import {createRng} from "../../../pipeline/demo/random.ts";
+import {seededRandom} from "../../../pipeline/random.ts";
 
 const T0 = Date.UTC(2025, 5, 1); // 2025-06-01 00:00 UTC
 const hoursFrom = (start: number, count: number) => Float64Array.from({length: count}, (_, i) => start + i * HOUR_MS);
@@ -90,6 +91,25 @@ describe("smartPersistence", () => {
     const night = {ts: hoursFrom(T0, 6), energy: new Float64Array(6), clearSky: new Float64Array(6)};
     expect(Array.from(smartPersistence(night, {ts: [at(1, 12)], clearSky: [10]}, at(0, 6)))).toEqual([NaN]);
     expect(Array.from(smartPersistenceWith({lookbackDays: 1})(twoDays(), {ts: [at(4, 12)], clearSky: [10]}, at(4, 0)))).toEqual([NaN]);
+  });
+
+  it("recentClearSkyIndexer gives smartPersistence's k at every issue time of a long, gappy history", () => {
+    // Thirty days whose clear-sky peak grows (so the daytime threshold moves with the issue time) and
+    // whose index wanders, with missing hours; k at each issue must be what smartPersistence says.
+    const rng = seededRandom(7);
+    const ts = hoursFrom(T0, 30 * 24);
+    const clearSky = Float64Array.from(ts, (t, i) => Math.max(0, Math.sin((((t - T0) / HOUR_MS) % 24 - 6) * Math.PI / 12)) * (5 + i / 100));
+    const energy = Float64Array.from(clearSky, (cs) => (rng() < 0.1 ? NaN : cs * (0.2 + 1.2 * rng())));
+    const history = {ts, energy, clearSky};
+    const indexAt = recentClearSkyIndexer(history);
+    const one = {ts: [0], clearSky: [1]};
+    for (let h = 0; h < 30 * 24; h += 7) {
+      const issue = T0 + h * HOUR_MS + 1_800_000;
+      one.ts[0] = Math.floor(issue / HOUR_MS) * HOUR_MS;
+      expect(indexAt(issue)).toBe(smartPersistence(history, one, issue)[0]);
+    }
+    expect(indexAt(T0)).toBeNaN(); // nothing known yet
+    expect(() => recentClearSkyIndexer({ts, energy})).toThrow(messages.forecastNeedsClearSky("smartPersistence", "history"));
   });
 
   it("smartPersistence names the missing clear-sky input", () => {

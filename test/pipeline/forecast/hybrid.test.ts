@@ -1,7 +1,7 @@
 // The hybrid model (Prophet baseline + GBDT residual correction + conformal intervals) on a small seeded
 // synthetic site: the daily cloudiness drives both the production and the "ghi" weather variable.
 import {beforeAll, describe, expect, it} from "vitest";
-import {CLEAR_SKY_CEILING, fitHybrid, type HybridModel, type HybridSite} from "../../../pipeline/forecast/hybrid.ts";
+import {CLEAR_SKY_CEILING, fitHybrid, hourGeometry, type HybridModel, type HybridSite} from "../../../pipeline/forecast/hybrid.ts";
 import {syntheticSite} from "../models/prophet/data.ts";
 
 const DAY_MS = 86_400_000;
@@ -152,4 +152,29 @@ describe("fitHybrid / HybridModel.predict", () => {
     const past = model.predict({...later, history: {ts: data.ds, energy: energy.map((e, i) => (data.ds[i] < issue && data.ds[i] >= issue - 86_400_000 ? e * 0.2 : e))}});
     expect(Array.from(past.prediction)).not.toEqual(Array.from(base.prediction));
   }, 60_000);
+});
+
+describe("hourGeometry", () => {
+  const HOUR = 3_600_000;
+  const hours = (from: string, n: number) => Float64Array.from({length: n}, (_, i) => Date.parse(from) + i * HOUR);
+
+  it("gives the same hours the same values whatever else was asked before (the per-site cache)", () => {
+    // Fresh site objects have empty caches: `a` computes every hour at once, `b` is asked piecemeal,
+    // out of order, growing its grid both ways, with a stamp off the hour (computed uncached).
+    const a: HybridSite = {lat: -33.9, lon: 18.4, capacityKw: 120, tilt: 25, azimuth: 0};
+    const b: HybridSite = {...a};
+    const all = hours("2025-03-01T00:00:00Z", 24 * 20);
+    const whole = hourGeometry(a, all);
+    hourGeometry(b, all.subarray(24 * 10, 24 * 12));
+    hourGeometry(b, all.subarray(0, 30));
+    const late = hourGeometry(b, Float64Array.from(all.subarray(24 * 15)).reverse());
+    const pieces = hourGeometry(b, all);
+    for (const key of Object.keys(whole) as (keyof typeof whole)[]) {
+      expect(Array.from(pieces[key])).toEqual(Array.from(whole[key]));
+      expect(Array.from(late[key]).reverse()).toEqual(Array.from(whole[key].subarray(24 * 15)));
+    }
+    const offHour = hourGeometry(b, [all[200] + 1_800_000]);
+    expect(offHour.elevation[0]).not.toBe(whole.elevation[200]);
+    expect(offHour.elevation[0]).toBeCloseTo((whole.elevation[200] + whole.elevation[201]) / 2, 0);
+  });
 });

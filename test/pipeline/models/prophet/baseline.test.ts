@@ -295,6 +295,7 @@ describe("bad input", () => {
     fitThrows({params: {dailyOrder: 2.5}}, messages.prophetBadParam("dailyOrder", 2.5, "a whole number from 0 to 100"));
     fitThrows({params: {intervalWidth: 1}}, messages.prophetBadParam("intervalWidth", 1, "a number strictly between 0 and 1"));
     fitThrows({params: {seasonalityMode: "both" as never}}, messages.prophetBadParam("seasonalityMode", "both", `"additive" or "multiplicative"`));
-    fitThrows({params: {dailyorder: 4} as never}, messages.prophetBadParam("dailyorder", 4, "one of changepointPriorScale, seasonalityPriorScale, seasonalityMode, dailyOrder, yearlyOrder, nChangepoints, intervalWidth, nightRows"));
+    fitThrows({params: {tolRelGrad: 0}}, messages.prophetBadParam("tolRelGrad", 0, "a finite number above 0"));
+    fitThrows({params: {dailyorder: 4} as never}, messages.prophetBadParam("dailyorder", 4, "one of changepointPriorScale, seasonalityPriorScale, seasonalityMode, dailyOrder, yearlyOrder, nChangepoints, intervalWidth, nightRows, tolRelGrad"));
   });
 });
