@@ -7,6 +7,7 @@ import {createTableFromObjects, queryRows, type ColumnType} from "../db.ts";
 import {detectSite, isAlarm, type AnomalyEventRow, type AnomalyHour, type AnomalyOptions} from "./detectSite.ts";
 import {evaluateAlarms, type Evaluation, type FaultLabel} from "./evaluate.ts";
 import {loadSiteHours} from "./siteHours.ts";
+import {pushAll} from "../arrays.ts";
 
 export {detectSite, isAlarm, type AnomalyEventRow, type AnomalyHour, type AnomalyOptions} from "./detectSite.ts";
 export {evaluateAlarms, type Evaluation} from "./evaluate.ts";
@@ -44,8 +45,8 @@ export async function detectAnomalies(conn: DuckDBConnection, options: AnomalyOp
   let nJudged = 0, nStuck = 0;
   for (const site of sites) {
     const d = detectSite(site, options);
-    hours.push(...d.hours);
-    events.push(...d.events);
+    pushAll(hours, d.hours);
+    pushAll(events, d.events);
     judged.set(site.siteId, Float64Array.from(d.hours.filter((h) => Number.isFinite(h.z)), (h) => h.ts));
     nJudged += d.judged;
     nStuck += d.stuck;

@@ -18,6 +18,7 @@ import {HOUR_MS} from "../forecast/series.ts";
 import {messages, SunlineError} from "../messages.ts";
 import {localIssuesBetween} from "../timezone.ts";
 import {walkForwardSplits, type Split} from "./splits.ts";
+import {pushAll} from "../arrays.ts";
 
 export interface BacktestPrediction extends ForecastRow {
   window: number;
@@ -115,7 +116,7 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
     }
     add("fit", fitMs);
     add("issue", issueMs);
-    predictions.push(...rows);
+    pushAll(predictions, rows);
     windows.push({
       ...split, mode: bt.mode, sites: hybridSites + transferSites, hybrid_sites: hybridSites, transfer_sites: transferSites, rows: rows.length,
       fit_seconds: Math.round(fitMs / 100) / 10, issue_seconds: Math.round(issueMs / 100) / 10

@@ -38,6 +38,7 @@ import {fitFleets, fitParams, planFleets, type FleetKind} from "./fitFleets.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
+import {pushAll} from "../arrays.ts";
 
 type ForecastConfig = SunlineConfig["forecast"];
 
@@ -142,7 +143,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   // failure stops the run, naming the site.
   const issueOrSkip = (purpose: string, args: Parameters<typeof issueForecasts>[0]) => {
     try {
-      rows.push(...issueForecasts(args));
+      pushAll(rows, issueForecasts(args));
     } catch (error) {
       if (!(error instanceof SunlineError)) throw Object.assign(error as object, {site: args.series.meta.id});
       summary.skipped_sites.push({site_id: args.series.meta.id, reason: `${purpose}: ${error.message}`});

@@ -13,6 +13,7 @@ import {parseIsdLite} from "./isdLite.ts";
 import {describeRequest, openMeteoRequests, parseOpenMeteo, type OpenMeteoEndpoint, type OpenMeteoVariable} from "./openMeteo.ts";
 import {parseOpenWeatherMap} from "./openWeatherMap.ts";
 import type {WeatherRow, WeatherSite} from "./types.ts";
+import {pushAll} from "../arrays.ts";
 
 export interface ProviderStatus {
   /** Provider and product, e.g. "open-meteo/archive". */
@@ -75,7 +76,7 @@ export async function collectWeather(options: CollectOptions): Promise<Collected
           ? await fromOpenWeatherMap(provider, options, env)
           : await fromIsd(provider, options);
     for (const g of got) {
-      rows.push(...g.rows);
+      pushAll(rows, g.rows);
       status.push(g.status);
       log(`weather: ${g.status.source}: ${g.status.status}, ${g.status.rows} rows${g.status.detail ? ` (${g.status.detail})` : ""}`);
     }
@@ -136,7 +137,7 @@ async function fromOpenMeteo(provider: Extract<WeatherProviderConfig, {type: "op
       try {
         const answer = await o.http.getJson(request.url, {cache: request.cacheForever ? "forever" : FORECAST_TTL_MS});
         const parsed = parseOpenMeteo(answer.body, request, product === "forecast" ? answer.fetchedAt : null);
-        rows.push(...parsed);
+        pushAll(rows, parsed);
         note(s, {rows: parsed.length, fromCache: answer.fromCache, stale: answer.stale, fetchedAt: answer.fetchedAt});
       } catch (error) {
         if (!(error instanceof SunlineError)) throw error;
@@ -178,7 +179,7 @@ async function fromOpenWeatherMap(provider: Extract<WeatherProviderConfig, {type
         try {
           const answer = await o.http.getJson(url, {cache: product === "onecall" ? FORECAST_TTL_MS : "forever", secretParams: ["appid"]});
           const parsed = parseOpenWeatherMap(answer.body, site.id, {issuedAt: product === "onecall" ? answer.fetchedAt : null, units: "metric"});
-          rows.push(...parsed);
+          pushAll(rows, parsed);
           note(s, {rows: parsed.length, fromCache: answer.fromCache, stale: answer.stale, fetchedAt: answer.fetchedAt});
         } catch (error) {
           if (!(error instanceof SunlineError)) throw error;

@@ -2,7 +2,7 @@
 // checks with their histograms, the retraining decisions, the model registry and the model
 // selection. Plain JavaScript with no imports beyond forecastData.js (itself import-free), so Node
 // tests can load it. Rows come from readTable (times as Dates, BigInts as numbers).
-import {MODEL_ORDER, parseJsonText, registryRows} from "./forecastData.js";
+import {greatest, least, MODEL_ORDER, parseJsonText, registryRows} from "./forecastData.js";
 
 export {MODEL_ORDER};
 /** The horizon bands backtest_metrics scores separately (besides "all"). */
@@ -52,19 +52,19 @@ export function backtestSummary(windows, metrics) {
   return {
     origins: sorted.length,
     firstOrigin: sorted[0].origin,
-    lastTestEnd: new Date(Math.max(...sorted.map((w) => time(w.test_end)))),
-    trainStart: new Date(Math.min(...sorted.map((w) => time(w.train_start)))),
+    lastTestEnd: new Date(greatest(sorted.map((w) => time(w.test_end)))),
+    trainStart: new Date(least(sorted.map((w) => time(w.train_start)))),
     modes: [...new Set(sorted.map((w) => w.mode).filter(Boolean))],
     sites: Math.max(0, ...sorted.map((w) => w.sites ?? 0)),
     transferSites: Math.max(0, ...sorted.map((w) => w.transfer_sites ?? 0)),
-    testDays: [Math.min(...testDays), Math.max(...testDays)],
+    testDays: [least(testDays), greatest(testDays)],
     hybrid,
     smart,
     hours: hybrid?.n ?? null,
     periodStart: hybrid?.period_start ?? null,
     periodEnd: hybrid?.period_end ?? null,
-    shareMin: shares.length ? Math.min(...shares) : null,
-    shareMax: shares.length ? Math.max(...shares) : null,
+    shareMin: shares.length ? least(shares) : null,
+    shareMax: shares.length ? greatest(shares) : null,
     fitSeconds: sorted.reduce((s, w) => s + (w.fit_seconds ?? 0), 0)
   };
 }
@@ -218,8 +218,8 @@ export function driftOverview(rows) {
     rows: rows.length,
     counts,
     worst,
-    recentStart: recentStarts.length ? new Date(Math.min(...recentStarts)) : null,
-    recentEnd: recentEnds.length ? new Date(Math.max(...recentEnds)) : null,
+    recentStart: recentStarts.length ? new Date(least(recentStarts)) : null,
+    recentEnd: recentEnds.length ? new Date(greatest(recentEnds)) : null,
     errorRows: rows.filter((r) => r.kind === "error").length
   };
 }

@@ -5,6 +5,10 @@
 // imports, so Node tests can load it too. Times are epoch milliseconds or Dates in UTC; "local"
 // means the site's IANA zone.
 
+/** Smallest and largest of many numbers: Math.min(...xs) overflows the call stack past ~120,000 values (a 100-site fleet's forecast rows). */
+export const least = (xs) => xs.reduce((a, x) => (x < a ? x : a), Infinity);
+export const greatest = (xs) => xs.reduce((a, x) => (x > a ? x : a), -Infinity);
+
 export const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -188,7 +192,7 @@ export function tomorrow(forecasts, sites) {
     }
     // The newest issue; when earlier snapshots' model versions issued at the same time too (carried
     // over as vintages), the one issued by the newest run.
-    const issued = Math.max(...rows.map((r) => +r.issued_at));
+    const issued = greatest(rows.map((r) => +r.issued_at));
     const latest = rows.filter((r) => +r.issued_at === issued);
     const run = latest.reduce((a, r) => (String(r.issued_in ?? "") > a ? String(r.issued_in ?? "") : a), "");
     const versions = [...new Set(latest.filter((r) => String(r.issued_in ?? "") === run).map((r) => r.model_version))].sort();
@@ -219,8 +223,8 @@ export function tomorrow(forecasts, sites) {
     lower_80: sum(out, (s) => s.lower_80),
     upper_80: sum(out, (s) => s.upper_80),
     capacity_kw: sum(out, (s) => s.capacity_kw ?? 0),
-    issued_from: out.length ? new Date(Math.min(...out.map((s) => +s.issued_at))) : null,
-    issued_to: out.length ? new Date(Math.max(...out.map((s) => +s.issued_at))) : null,
+    issued_from: out.length ? new Date(least(out.map((s) => +s.issued_at))) : null,
+    issued_to: out.length ? new Date(greatest(out.map((s) => +s.issued_at))) : null,
     versions: [...new Set(out.map((s) => s.model_version))],
     models: [...new Set(out.map((s) => s.model))],
     weather: mergeWeather(out.map((s) => s.weather))
@@ -252,8 +256,8 @@ export function weatherSummary(rows) {
     forecastHours: forecast.length,
     observedHours: rows.filter((r) => r.weather_kind === "observed").length,
     noneHours: rows.filter((r) => r.weather_kind == null).length,
-    issuedFrom: issued.length ? new Date(Math.min(...issued)) : null,
-    issuedTo: issued.length ? new Date(Math.max(...issued)) : null,
+    issuedFrom: issued.length ? new Date(least(issued)) : null,
+    issuedTo: issued.length ? new Date(greatest(issued)) : null,
     sources: [...new Set(rows.map((r) => r.weather_source).filter(Boolean))].sort()
   };
 }
@@ -266,8 +270,8 @@ function mergeWeather(list) {
     forecastHours: sum(list, (w) => w.forecastHours),
     observedHours: sum(list, (w) => w.observedHours),
     noneHours: sum(list, (w) => w.noneHours),
-    issuedFrom: from.length ? new Date(Math.min(...from)) : null,
-    issuedTo: to.length ? new Date(Math.max(...to)) : null,
+    issuedFrom: from.length ? new Date(least(from)) : null,
+    issuedTo: to.length ? new Date(greatest(to)) : null,
     sources: [...new Set(list.flatMap((w) => w.sources))].sort()
   };
 }
@@ -295,7 +299,7 @@ export function vintagesFor(siteRows, window) {
       issued_in: first.issued_in,
       rows,
       hours: rows.length,
-      horizon: [Math.min(...horizons), Math.max(...horizons)],
+      horizon: [least(horizons), greatest(horizons)],
       ...sums(rows),
       actual_kwh: rows.every((r) => r.actual_kwh == null) ? null : sum(rows, (r) => r.actual_kwh),
       actualHours: rows.filter((r) => r.actual_kwh != null).length,
@@ -465,11 +469,11 @@ export function accuracyContext(rows) {
   const shares = rows.map((r) => r.forecast_weather_share).filter((x) => x != null);
   const fleet = rows.find((r) => r.site_id === "fleet" && r.horizon === "all" && r.model === "hybrid");
   return {
-    periodStart: starts.length ? new Date(Math.min(...starts)) : null,
-    periodEnd: ends.length ? new Date(Math.max(...ends)) : null,
+    periodStart: starts.length ? new Date(least(starts)) : null,
+    periodEnd: ends.length ? new Date(greatest(ends)) : null,
     hours: fleet?.n ?? null,
-    shareMin: shares.length ? Math.min(...shares) : null,
-    shareMax: shares.length ? Math.max(...shares) : null,
+    shareMin: shares.length ? least(shares) : null,
+    shareMax: shares.length ? greatest(shares) : null,
     versions: [...new Set(rows.map((r) => r.model_version).filter(Boolean))],
     sites: [...new Set(rows.map((r) => r.site_id).filter((s) => s !== "fleet"))].length
   };
