@@ -98,17 +98,18 @@ export const MAX_CLEAR_SKY_INDEX = 2;
  * climatology is the harder reference to beat (Yang 2019, Solar Energy 193).
  */
 export function smartPersistenceWith(options: SmartPersistenceOptions = {}): Baseline {
-  const daytimeHours = wholeOption("smartPersistence", "daytimeHours", options.daytimeHours ?? 6, 1);
-  const lookbackDays = wholeOption("smartPersistence", "lookbackDays", options.lookbackDays ?? 7, 1);
-  const minShare = options.minClearSkyShare ?? 0.1;
-  if (!(minShare > 0 && minShare < 1)) {
-    throw new SunlineError(messages.forecastBadOption("smartPersistence", "minClearSkyShare", minShare, "a number between 0 and 1 (exclusive)"));
-  }
+  const {daytimeHours, lookbackDays, minShare} = smartPersistenceSettings(options);
   return function smartPersistence(history, targets, issueTime) {
     checkInputs("smartPersistence", history, targets, issueTime);
     if (history.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "history"));
     if (targets.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "targets"));
-    const k = clearSkyIndexer(history, history.clearSky, daytimeHours, minShare, lookbackDays)(issueTime);
+    const lastKnown = lastKnownIndex(history.ts, issueTime);
+    let peak = 0;
+    for (let i = 0; i <= lastKnown; i++) {
+      const cs = history.clearSky[i];
+      if (isKnown(cs) && cs > peak) peak = cs;
+    }
+    const k = clearSkyIndexAt(history, history.clearSky, issueTime, lastKnown, peak, daytimeHours, minShare, lookbackDays);
     const out = new Float64Array(targets.ts.length);
     for (let j = 0; j < out.length; j++) {
       const cs = targets.clearSky[j];
@@ -124,22 +125,13 @@ export function smartPersistenceWith(options: SmartPersistenceOptions = {}): Bas
  * needs k for every day of a training set would otherwise rescan the whole history per day.
  */
 export function recentClearSkyIndexer(history: HourlyHistory, options: SmartPersistenceOptions = {}): (issueTime: number) => number {
-  const daytimeHours = wholeOption("smartPersistence", "daytimeHours", options.daytimeHours ?? 6, 1);
-  const lookbackDays = wholeOption("smartPersistence", "lookbackDays", options.lookbackDays ?? 7, 1);
-  const minShare = options.minClearSkyShare ?? 0.1;
+  const {daytimeHours, lookbackDays, minShare} = smartPersistenceSettings(options);
   checkHours("smartPersistence: history.ts", history.ts, true);
   checkLength("smartPersistence: history.energy", history.energy, history.ts.length, "history.ts");
   if (history.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "history"));
   checkLength("smartPersistence: history.clearSky", history.clearSky, history.ts.length, "history.ts");
-  const index = clearSkyIndexer(history, history.clearSky, daytimeHours, minShare, lookbackDays);
-  return (issueTime) => {
-    checkIssueTime(issueTime);
-    return index(issueTime);
-  };
-}
-
-/** k at an issue time: the daytime threshold is a share of the clear-sky peak of the hours known then (a running maximum). */
-function clearSkyIndexer(history: HourlyHistory, clearSky: Values, hours: number, minShare: number, lookbackDays: number): (issueTime: number) => number {
+  // The daytime threshold is a share of the clear-sky peak of the hours known at the issue: a running maximum.
+  const clearSky = history.clearSky;
   const peakUpTo = new Float64Array(history.ts.length);
   let peak = 0;
   for (let i = 0; i < peakUpTo.length; i++) {
@@ -148,22 +140,38 @@ function clearSkyIndexer(history: HourlyHistory, clearSky: Values, hours: number
     peakUpTo[i] = peak;
   }
   return (issueTime) => {
+    checkIssueTime(issueTime);
     const lastKnown = lastKnownIndex(history.ts, issueTime);
-    const peak = lastKnown >= 0 ? peakUpTo[lastKnown] : 0;
-    if (peak <= 0) return NaN;
-    const threshold = minShare * peak;
-    const oldest = issueTime - lookbackDays * DAY_MS;
-    let sum = 0;
-    let n = 0;
-    for (let i = lastKnown; i >= 0 && n < hours && history.ts[i] >= oldest; i--) {
-      const e = history.energy[i];
-      const cs = clearSky[i];
-      if (!isKnown(e) || !isKnown(cs) || cs < threshold) continue;
-      sum += Math.min(Math.max(e / cs, 0), MAX_CLEAR_SKY_INDEX);
-      n++;
-    }
-    return n > 0 ? sum / n : NaN;
+    return clearSkyIndexAt(history, clearSky, issueTime, lastKnown, lastKnown >= 0 ? peakUpTo[lastKnown] : 0, daytimeHours, minShare, lookbackDays);
   };
+}
+
+/** The options with their defaults, checked. */
+function smartPersistenceSettings(options: SmartPersistenceOptions): {daytimeHours: number; lookbackDays: number; minShare: number} {
+  const daytimeHours = wholeOption("smartPersistence", "daytimeHours", options.daytimeHours ?? 6, 1);
+  const lookbackDays = wholeOption("smartPersistence", "lookbackDays", options.lookbackDays ?? 7, 1);
+  const minShare = options.minClearSkyShare ?? 0.1;
+  if (!(minShare > 0 && minShare < 1)) {
+    throw new SunlineError(messages.forecastBadOption("smartPersistence", "minClearSkyShare", minShare, "a number between 0 and 1 (exclusive)"));
+  }
+  return {daytimeHours, lookbackDays, minShare};
+}
+
+/** k at an issue time, given the last hour known then and the clear-sky peak of the hours up to it. */
+function clearSkyIndexAt(history: HourlyHistory, clearSky: Values, issueTime: number, lastKnown: number, peak: number, hours: number, minShare: number, lookbackDays: number): number {
+  if (peak <= 0) return NaN;
+  const threshold = minShare * peak;
+  const oldest = issueTime - lookbackDays * DAY_MS;
+  let sum = 0;
+  let n = 0;
+  for (let i = lastKnown; i >= 0 && n < hours && history.ts[i] >= oldest; i--) {
+    const e = history.energy[i];
+    const cs = clearSky[i];
+    if (!isKnown(e) || !isKnown(cs) || cs < threshold) continue;
+    sum += Math.min(Math.max(e / cs, 0), MAX_CLEAR_SKY_INDEX);
+    n++;
+  }
+  return n > 0 ? sum / n : NaN;
 }
 
 export interface ClimatologyOptions {

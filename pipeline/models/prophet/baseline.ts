@@ -479,13 +479,14 @@ function resolveParams(given: Partial<ProphetParams> | undefined): ProphetParams
     if (!(key in DEFAULT_PROPHET_PARAMS)) throw new SunlineError(messages.prophetBadParam(key, value, `one of ${Object.keys(DEFAULT_PROPHET_PARAMS).join(", ")}`));
     if (value !== undefined) (params as unknown as Record<string, unknown>)[key] = value;
   }
-  const positive = (name: "changepointPriorScale" | "seasonalityPriorScale") => {
+  const positive = (name: "changepointPriorScale" | "seasonalityPriorScale" | "tolRelGrad") => {
     if (!(typeof params[name] === "number" && Number.isFinite(params[name]) && params[name] > 0)) {
       throw new SunlineError(messages.prophetBadParam(name, params[name], "a finite number above 0"));
     }
   };
   positive("changepointPriorScale");
   positive("seasonalityPriorScale");
+  positive("tolRelGrad");
   for (const name of ["dailyOrder", "yearlyOrder", "nChangepoints"] as const) {
     if (!(Number.isInteger(params[name]) && params[name] >= 0 && params[name] <= 100)) {
       throw new SunlineError(messages.prophetBadParam(name, params[name], "a whole number from 0 to 100"));
@@ -496,9 +497,6 @@ function resolveParams(given: Partial<ProphetParams> | undefined): ProphetParams
   }
   if (params.seasonalityMode !== "additive" && params.seasonalityMode !== "multiplicative") {
     throw new SunlineError(messages.prophetBadParam("seasonalityMode", params.seasonalityMode, `"additive" or "multiplicative"`));
-  }
-  if (!(typeof params.tolRelGrad === "number" && Number.isFinite(params.tolRelGrad) && params.tolRelGrad > 0)) {
-    throw new SunlineError(messages.prophetBadParam("tolRelGrad", params.tolRelGrad, "a finite number above 0"));
   }
   if (!(typeof params.intervalWidth === "number" && params.intervalWidth > 0 && params.intervalWidth < 1)) {
     throw new SunlineError(messages.prophetBadParam("intervalWidth", params.intervalWidth, "a number strictly between 0 and 1"));
