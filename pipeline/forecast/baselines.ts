@@ -48,22 +48,26 @@ export interface PersistenceOptions {
  * that hour, so a 36 h forecast issued at midnight repeats yesterday's profile, not tomorrow's.
  */
 export function persistenceWith(options: PersistenceOptions = {}): Baseline {
-  const fallbackDays = wholeOption("persistence", "fallbackDays", options.fallbackDays ?? 7, 0);
+  const fallbackDays = wholeOption("persistence", "fallbackDays", options.fallbackDays ?? PERSISTENCE_FALLBACK_DAYS, 0);
   return function persistence(history, targets, issueTime) {
     checkInputs("persistence", history, targets, issueTime);
-    const out = new Float64Array(targets.ts.length).fill(NaN);
-    for (let j = 0; j < targets.ts.length; j++) {
-      const t = targets.ts[j];
-      for (let d = firstKnownDay(t, issueTime), last = d + fallbackDays; d <= last; d++) {
-        const i = indexOfHour(history.ts, t - d * DAY_MS);
-        if (i >= 0 && isKnown(history.energy[i])) {
-          out[j] = history.energy[i] as number;
-          break;
-        }
+    return persistenceOf(history, targets, issueTime, fallbackDays);
+  };
+}
+
+function persistenceOf(history: HourlyHistory, targets: TargetHours, issueTime: number, fallbackDays: number): Float64Array {
+  const out = new Float64Array(targets.ts.length).fill(NaN);
+  for (let j = 0; j < targets.ts.length; j++) {
+    const t = targets.ts[j];
+    for (let d = firstKnownDay(t, issueTime), last = d + fallbackDays; d <= last; d++) {
+      const i = indexOfHour(history.ts, t - d * DAY_MS);
+      if (i >= 0 && isKnown(history.energy[i])) {
+        out[j] = history.energy[i] as number;
+        break;
       }
     }
-    return out;
-  };
+  }
+  return out;
 }
 
 export interface SmartPersistenceOptions {
@@ -78,6 +82,9 @@ export interface SmartPersistenceOptions {
   /** How far back (days) to look for daytime hours before giving up with NaN. Default 7. */
   lookbackDays?: number;
 }
+
+const PERSISTENCE_FALLBACK_DAYS = 7;
+const CLIMATOLOGY_WINDOW_DAYS = 15;
 
 /** Each hour's clear-sky index is clipped to [0, MAX_INDEX] before averaging, as the Solar Forecast Arbiter does. */
 export const MAX_CLEAR_SKY_INDEX = 2;
@@ -188,29 +195,51 @@ export interface ClimatologyOptions {
  * Feb 29 counts as Feb 28 so every year has 365 days of year.
  */
 export function climatologyWith(options: ClimatologyOptions = {}): Baseline {
-  const windowDays = wholeOption("climatology", "windowDays", options.windowDays ?? 15, 0);
+  const windowDays = wholeOption("climatology", "windowDays", options.windowDays ?? CLIMATOLOGY_WINDOW_DAYS, 0);
   if (windowDays > 182) {
     throw new SunlineError(messages.forecastBadOption("climatology", "windowDays", windowDays, "a whole number from 0 to 182"));
   }
   return function climatology(history, targets, issueTime) {
     checkInputs("climatology", history, targets, issueTime);
-    // Sums and counts per (hour of day, day of year), then a ±window sum per target.
-    const sums = new Float64Array(24 * 365);
-    const counts = new Float64Array(24 * 365);
-    const hourSums = new Float64Array(24);
-    const hourCounts = new Float64Array(24);
-    const lastKnown = lastKnownIndex(history.ts, issueTime);
-    for (let i = 0; i <= lastKnown; i++) {
+    const table = new ClimatologyTable(windowDays);
+    table.advance(history, lastKnownIndex(history.ts, issueTime));
+    return table.forecast(targets);
+  };
+}
+
+/** Sums and counts of the known hours per (UTC hour of day, day of year), grown hour by hour as issue times advance. */
+class ClimatologyTable {
+  private sums = new Float64Array(24 * 365);
+  private counts = new Float64Array(24 * 365);
+  private hourSums = new Float64Array(24);
+  private hourCounts = new Float64Array(24);
+  /** Hours of the history added so far: indices 0 .. added − 1. */
+  private added = 0;
+
+  constructor(private readonly windowDays: number) {}
+
+  /** Makes the table hold exactly the hours 0 .. lastKnown (starting over if it already holds later ones). */
+  advance(history: HourlyHistory, lastKnown: number): void {
+    if (lastKnown + 1 < this.added) {
+      for (const a of [this.sums, this.counts, this.hourSums, this.hourCounts]) a.fill(0);
+      this.added = 0;
+    }
+    for (let i = this.added; i <= lastKnown; i++) {
       const e = history.energy[i];
       if (!isKnown(e)) continue;
       const t = history.ts[i];
       const h = hourOfDay(t);
       const cell = h * 365 + dayOfYear365(t);
-      sums[cell] += e;
-      counts[cell] += 1;
-      hourSums[h] += e;
-      hourCounts[h] += 1;
+      this.sums[cell] += e;
+      this.counts[cell] += 1;
+      this.hourSums[h] += e;
+      this.hourCounts[h] += 1;
     }
+    this.added = Math.max(this.added, lastKnown + 1);
+  }
+
+  /** The ±window mean per target. */
+  forecast(targets: TargetHours): Float64Array {
     const out = new Float64Array(targets.ts.length);
     for (let j = 0; j < out.length; j++) {
       const t = targets.ts[j];
@@ -218,14 +247,45 @@ export function climatologyWith(options: ClimatologyOptions = {}): Baseline {
       const doy = dayOfYear365(t);
       let sum = 0;
       let n = 0;
-      for (let o = -windowDays; o <= windowDays; o++) {
+      for (let o = -this.windowDays; o <= this.windowDays; o++) {
         const cell = h * 365 + ((doy + o + 365) % 365);
-        sum += sums[cell];
-        n += counts[cell];
+        sum += this.sums[cell];
+        n += this.counts[cell];
       }
-      out[j] = n > 0 ? sum / n : hourCounts[h] > 0 ? hourSums[h] / hourCounts[h] : NaN;
+      out[j] = n > 0 ? sum / n : this.hourCounts[h] > 0 ? this.hourSums[h] / this.hourCounts[h] : NaN;
     }
     return out;
+  }
+}
+
+export interface ReferenceForecasts {
+  persistence: Float64Array;
+  smartPersistence: Float64Array;
+  climatology: Float64Array;
+}
+
+/**
+ * The three reference forecasts, with their default settings, at many issue times over one history:
+ * the same numbers as calling `persistence`, `smartPersistence` and `climatology` per issue, but the
+ * history is checked once, smart persistence's running peak is computed once, and climatology's table
+ * grows as the issue times advance instead of being rebuilt from the whole history at every issue
+ * (issues in ascending order cost one pass in all; an earlier issue starts the table over).
+ */
+export function referenceForecaster(history: HourlyHistory): (targets: TargetHours, issueTime: number) => ReferenceForecasts {
+  const indexAt = recentClearSkyIndexer(history);
+  const table = new ClimatologyTable(CLIMATOLOGY_WINDOW_DAYS);
+  return (targets, issueTime) => {
+    checkIssueTime(issueTime);
+    checkHours("references: targets.ts", targets.ts, false);
+    checkLength("references: targets.clearSky", targets.clearSky, targets.ts.length, "targets.ts");
+    if (targets.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "targets"));
+    const k = indexAt(issueTime);
+    const smart = Float64Array.from({length: targets.ts.length}, (_, j) => {
+      const cs = targets.clearSky![j];
+      return isKnown(cs) ? k * cs : NaN;
+    });
+    table.advance(history, lastKnownIndex(history.ts, issueTime));
+    return {persistence: persistenceOf(history, targets, issueTime, PERSISTENCE_FALLBACK_DAYS), smartPersistence: smart, climatology: table.forecast(targets)};
   };
 }
 

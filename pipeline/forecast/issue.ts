@@ -3,7 +3,7 @@
 // for the same hours, and which weather it used. Everything here reads only what was known at s:
 // the model and the references cut the history with `knownAt`, and the weather comes from
 // `targetWeather` (forecast vintages issued at or before s, else observed, labelled per row).
-import {climatology, persistence, smartPersistence} from "./baselines.ts";
+import {referenceForecaster} from "./baselines.ts";
 import type {TargetWeather} from "./fleetData.ts";
 import {requestKey, type SiteSeries} from "./fleetData.ts";
 import type {HourGeometry, HybridModel} from "./hybrid.ts";
@@ -64,7 +64,8 @@ export interface IssueOptions {
 export function issueForecasts(o: IssueOptions): ForecastRow[] {
   const {series, geometry} = o;
   const id = series.meta.id;
-  const history = {ts: series.ts, energy: series.energy, clearSky: geometry.clearKwh};
+  // One pass over the history for all issues (in ascending order), not one per issue.
+  const references = referenceForecaster({ts: series.ts, energy: series.energy, clearSky: geometry.clearKwh});
   const rows: ForecastRow[] = [];
   for (const s of o.issues) {
     const ts = targetHours(s, o.horizon);
@@ -76,10 +77,7 @@ export function issueForecasts(o: IssueOptions): ForecastRow[] {
       ts, weather: w?.values, issueTime: s, topContributions: s >= (o.explainFrom ?? -Infinity) ? o.topContributions : 0,
       history: {ts: series.ts.subarray(from, to), energy: series.energy.subarray(from, to)}
     });
-    const targets = {ts, clearSky: f.clearSky_kwh};
-    const pers = persistence(history, targets, s);
-    const smart = smartPersistence(history, targets, s);
-    const clim = climatology(history, targets, s);
+    const {persistence: pers, smartPersistence: smart, climatology: clim} = references({ts, clearSky: f.clearSky_kwh}, s);
     const iv80 = f.intervals.find((iv) => iv.level === 0.8);
     const iv95 = f.intervals.find((iv) => iv.level === 0.95);
     for (let k = 0; k < ts.length; k++) {

@@ -1,12 +1,12 @@
-// Prophet baseline for hourly PV energy at one site: a thin wrapper over @bsull/augurs' Prophet
-// with the WASM Stan optimizer. What the wrapper adds, and why:
+// Prophet baseline for hourly PV energy at one site: Prophet's model (design.ts) with augurs' WASM
+// Stan optimizer. What the wrapper adds, and why:
 //
 // - Time is UTC milliseconds in and out, like the rest of the pipeline (the stamp of an hour is its
-//   start, as in `production_hourly.ts`); Prophet wants Unix seconds, converted here. Stamps that look like seconds are refused, since
+//   start, as in `production_hourly.ts`); Prophet works in Unix seconds, converted here. Stamps that look like seconds are refused, since
 //   mixing the two units would silently put the series in January 1970.
-// - Seasonalities are set explicitly (daily and yearly, with the Fourier orders in `params`; weekly
-//   off, since the sun keeps no week). Prophet's "auto" drops yearly seasonality below two years of
-//   history, which is the usual case for a new site.
+// - Seasonalities are set explicitly (daily and yearly, with the Fourier orders in `params`; no
+//   weekly cycle, since the sun keeps no week). Prophet's "auto" drops yearly seasonality below two
+//   years of history, which is the usual case for a new site.
 // - Night hours: `nightRows` decides whether they enter the fit. Measured on a synthetic year
 //   (test/pipeline/models/prophet/baseline.test.ts checks both claims): without regressors,
 //   leaving them out fits daytime 3.5x better (MAE 1.5 vs 5.3 kWh on a 100 kW site), since a few
@@ -17,21 +17,26 @@
 //   without them the three share the daytime level and the trend drifts. "auto" (the default)
 //   picks accordingly. In `predict`, night hours are forced to exactly 0 and everything is
 //   clipped to [0, capacity].
-// - Regressors are standardised here (mean and standard deviation over the fitted rows), not by
-//   augurs, whose automatic standardisation takes them over the *distinct* values.
+// - Regressors are standardised here (mean and standard deviation over the fitted rows), not as
+//   augurs would, over the *distinct* values.
 // - Prediction intervals are empirical quantiles of the in-sample residuals by UTC hour of day,
 //   not Prophet's simulated ones: augurs draws those from an unseeded RNG (different bounds on
 //   every call), and its Gaussian noise has one width for dawn and noon alike.
-// - Deterministic: same inputs, same outputs, bit for bit (see optimizer.ts for why augurs alone is
-//   not, and `raw` below). The model is not serialisable in augurs; `toJSON` keeps the fitted rows,
-//   the parameters and Stan's optimum, and `fromJSON` replays the fit with that optimum in place of
-//   Stan (milliseconds instead of seconds, the identical model). The same replay lets the slow part,
-//   Stan's L-BFGS, run in worker threads (parallel.ts).
+// - Deterministic: same inputs, same outputs, bit for bit (design.ts fixes the column order Stan
+//   sees). A model is its fitted rows, its parameters and Stan's optimum: `toJSON` keeps them and
+//   `fromJSON` rebuilds the identical model without running Stan. Stan, the slow part, can run in
+//   worker threads (parallel.ts): `prepareProphetFit` sets the problem up, `finish` takes the answer.
 import {messages, SunlineError} from "../../messages.ts";
-import {ensureProphet, Prophet} from "./init.ts";
-import type {ProphetInitialParams, ProphetOptimizeOptions, ProphetOptimizeOutput, ProphetOptions, ProphetStanDataJSON} from "@bsull/augurs/prophet";
 import {optimizer as wasmStan} from "./init.ts";
-import {canonicalize} from "./optimizer.ts";
+import {legacyCanonicalPositions, prophetComponents, prophetProblem, type ProphetDesign, type StanData, type StanInit} from "./design.ts";
+import {stanDataJson} from "./stanJson.js";
+
+/** Stan's optimizer settings (augurs' `OptimizeOpts`). */
+export interface StanOptions {
+  algorithm?: "lbfgs" | "bfgs" | "newton";
+  seed: number;
+  tolRelGrad: number;
+}
 
 export interface ProphetParams {
   /** Flexibility of the trend at its changepoints (Prophet's `changepoint_prior_scale`). */
@@ -133,12 +138,13 @@ export interface ProphetFitInfo {
 }
 
 export const PROPHET_MODEL_FORMAT = "sunline-prophet-baseline";
-export const PROPHET_MODEL_VERSION = 2;
+export const PROPHET_MODEL_VERSION = 3;
 
-/** What `toJSON` writes: the fitted rows and settings, from which `fromJSON` refits the same model. */
+/** What `toJSON` writes: the fitted rows and settings, from which `fromJSON` rebuilds the same model. */
 export interface ProphetBaselineJson {
   format: typeof PROPHET_MODEL_FORMAT;
-  version: typeof PROPHET_MODEL_VERSION | 1;
+  /** 3: the optimum's coefficients in design.ts's column order; 2: in the order Sunline sorted them into before (design.ts `legacyCanonicalPositions`); 1: no optimum. */
+  version: typeof PROPHET_MODEL_VERSION | 2 | 1;
   capacityKw: number;
   params: ProphetParams;
   /** The fitted rows only (no night hours when they were dropped). */
@@ -146,25 +152,31 @@ export interface ProphetBaselineJson {
   y: number[];
   sunUp: boolean[];
   regressors: Record<string, number[]>;
-  /** Stan's optimum for these rows (version 2); without it (version 1) `fromJSON` runs Stan again. */
+  /** Stan's optimum for these rows (versions 2 and 3); without it (version 1) `fromJSON` runs Stan again. */
   optimum?: ProphetOptimum;
 }
 
-/** What Stan's optimizer found, coefficients in canonical column order (optimizer.ts): enough to rebuild the fitted model without running it again. */
+/** What Stan's optimizer found: enough to rebuild the fitted model without running it again. */
 export interface ProphetOptimum {
   k: number;
   m: number;
   sigmaObs: number;
   delta: number[];
   beta: number[];
-  trend: number[];
+  /** Fitted trend at the fitted rows (scaled); written by version 2, not needed. */
+  trend?: number[];
 }
 
-/** The optimisation Prophet asked Stan for (captured by `prepareProphetFit`, solved anywhere). */
+/** The optimisation a fit asks Stan for (set up by `prepareProphetFit`, solved anywhere). */
 export interface StanProblem {
-  init: ProphetInitialParams;
-  dataJson: ProphetStanDataJSON;
-  opts: ProphetOptimizeOptions;
+  init: StanInit;
+  data: StanData;
+  opts: StanOptions;
+}
+
+/** Stan's answer, as augurs' optimizer returns it (coefficients in the problem's column order). */
+export interface StanAnswer {
+  params: {k: number; m: number; sigmaObs: number; delta: ArrayLike<number>; beta: ArrayLike<number>};
 }
 
 /**
@@ -178,25 +190,58 @@ const MS_PER_HOUR = 3_600_000;
 /** 1973-03-03 in ms, 5138 AD in seconds: below it, a stamp is almost surely in seconds. */
 const MIN_PLAUSIBLE_MS = 1e11;
 
+/** Fits on the calling thread (Stan included). */
 export function fitProphetBaseline(input: ProphetFitInput): ProphetBaseline {
-  const {data, capacityKw, params, info} = prepareRows(input);
-  return fitRows(data, capacityKw, params, info, {kind: "solve"});
+  const started = performance.now();
+  const fit = prepareProphetFit(input);
+  const model = fit.finish(solveHere(fit.problem));
+  model.fitInfo.fitMs = performance.now() - started;
+  return model;
 }
 
-/** A fit split in two: `problem` for Stan (any thread), then `finish` with Stan's answer to the problem in canonical order (optimizer.ts `canonicalize`). */
+/** A fit split in two: `problem` for Stan (any thread), then `finish` with Stan's answer to it. */
 export interface PreparedProphetFit {
   problem: StanProblem;
-  finish(answer: ProphetOptimizeOutput): ProphetBaseline;
+  finish(answer: StanAnswer): ProphetBaseline;
 }
 
-/** Validates and prepares a fit without running Stan: see parallel.ts. */
+/** Validates and sets up a fit without running Stan: see parallel.ts. */
 export function prepareProphetFit(input: ProphetFitInput): PreparedProphetFit {
+  const started = performance.now();
   const {data, capacityKw, params, info} = prepareRows(input);
-  let problem: StanProblem | null = null;
-  const probe = fitRows(data, capacityKw, params, info, {kind: "capture", capture: (p) => (problem = p)});
-  probe.free();
-  if (problem === null) throw new SunlineError(messages.prophetFitFailed("Prophet did not call the optimizer"));
-  return {problem, finish: (answer) => fitRows(data, capacityKw, params, info, {kind: "replay", optimum: optimumOf(answer)})};
+  const scales = regressorScales(data.regressors);
+  const {design, data: stan, init} = prophetProblem({ds: data.ds, y: data.y, regressors: scaledRegressors(scales, data.regressors)}, params);
+  const problem: StanProblem = {init, data: stan, opts: {seed: OPTIMIZER_SEED, tolRelGrad: params.tolRelGrad}};
+  const setupMs = performance.now() - started;
+  return {
+    problem,
+    finish(answer) {
+      const t0 = performance.now();
+      const model = new ProphetBaseline(capacityKw, params, scales, data, design, optimumOf(answer));
+      model.calibrate();
+      model.fitInfo = {...info, fitMs: setupMs + performance.now() - t0};
+      return model;
+    }
+  };
+}
+
+/**
+ * L-BFGS, then BFGS when it stops on a failed line search (Python Prophet falls back likewise): it
+ * happens on series with long flat stretches, e.g. output clipped at capacity for days. (Newton,
+ * Python's fallback, can trap inside the wasm here; parallel.ts tries it in a disposable worker.)
+ */
+function solveHere(problem: StanProblem): StanAnswer {
+  const json = stanDataJson(problem.data);
+  const run = (opts: StanOptions) => wasmStan.optimize(problem.init, json, opts) as StanAnswer;
+  try {
+    try {
+      return run(problem.opts);
+    } catch {
+      return run({...problem.opts, algorithm: "bfgs"});
+    }
+  } catch (error) {
+    throw new SunlineError(messages.prophetFitFailed(errorText(error)), {cause: error});
+  }
 }
 
 function prepareRows(input: ProphetFitInput): {data: FitData; capacityKw: number; params: ProphetParams; info: ProphetFitInfo} {
@@ -223,53 +268,9 @@ function prepareRows(input: ProphetFitInput): {data: FitData; capacityKw: number
   return {data, capacityKw, params, info: {rows: n, fittedRows: rows.length, nightRows, fitMs: 0}};
 }
 
-function optimumOf(out: ProphetOptimizeOutput): ProphetOptimum {
-  const p = out.params;
-  return {k: p.k, m: p.m, sigmaObs: p.sigmaObs, delta: Array.from(p.delta), beta: Array.from(p.beta), trend: Array.from(p.trend)};
-}
-
-/**
- * L-BFGS, then BFGS when it stops on a failed line search (Python Prophet falls back likewise): it
- * happens on series with long flat stretches, e.g. output clipped at capacity for days. (Newton,
- * Python's fallback, can trap inside the wasm here; parallel.ts tries it in a disposable worker.)
- */
-function optimizeWithFallback<T>(run: (opts: ProphetOptimizeOptions) => T, opts: ProphetOptimizeOptions): T {
-  try {
-    return run(opts);
-  } catch (error) {
-    if (opts.algorithm && opts.algorithm !== "lbfgs") throw error;
-    return run({...opts, algorithm: "bfgs"});
-  }
-}
-
-/** How `fitRows` gets Stan's answer: run Stan, replay a stored optimum, or capture the problem and stop. */
-type Solve = {kind: "solve"} | {kind: "replay"; optimum: ProphetOptimum} | {kind: "capture"; capture: (problem: StanProblem) => void};
-
-/**
- * The optimizer handed to augurs. Stan's answers are recorded, stored and replayed in the canonical
- * column order of optimizer.ts, and mapped to the calling fit's own column order on the way out:
- * two Prophet objects built from the same data need not order their columns alike.
- */
-function optimizerFor(solve: Solve, record: (o: ProphetOptimum) => void, params: ProphetParams): ProphetOptions["optimizer"] {
-  return {
-    optimize(init, dataJson, augursOpts) {
-      const opts: ProphetOptimizeOptions = {...augursOpts, tolRelGrad: params.tolRelGrad};
-      const logs = {debug: "", info: "", warn: "", error: "", fatal: ""};
-      if (solve.kind === "capture") {
-        solve.capture({init, dataJson, opts});
-        // A placeholder of the right shape; the probe model is thrown away.
-        const t = Number(/"T"\s*:\s*(\d+)/.exec(dataJson)?.[1] ?? (JSON.parse(dataJson) as {T: number}).T);
-        return {logs, params: {k: 0, m: 0, sigmaObs: 1, delta: new Float64Array(init.delta.length), beta: new Float64Array(init.beta.length), trend: new Float64Array(t)}};
-      }
-      const problem = canonicalize(init, dataJson);
-      const canonical = solve.kind === "solve"
-        ? optimumOf(optimizeWithFallback((o) => wasmStan.optimize(problem.init, problem.dataJson, o) as ProphetOptimizeOutput, opts))
-        : solve.optimum;
-      record(canonical);
-      const o = canonical;
-      return problem.restore({logs, params: {k: o.k, m: o.m, sigmaObs: o.sigmaObs, delta: Float64Array.from(o.delta), beta: Float64Array.from(o.beta), trend: Float64Array.from(o.trend)}});
-    }
-  };
+function optimumOf(answer: StanAnswer): ProphetOptimum {
+  const p = answer.params;
+  return {k: p.k, m: p.m, sigmaObs: p.sigmaObs, delta: Array.from(p.delta), beta: Array.from(p.beta)};
 }
 
 /** The rows handed to Prophet. */
@@ -286,41 +287,9 @@ interface RegressorScale {
   sd: number;
 }
 
-function fitRows(data: FitData, capacityKw: number, params: ProphetParams, info: ProphetFitInfo, solve: Solve): ProphetBaseline {
-  ensureProphet();
-  const started = performance.now();
-  let optimum: ProphetOptimum | null = null;
-  const prophet = new Prophet({
-    optimizer: optimizerFor(solve, (o) => (optimum = o), params),
-    growth: "linear",
-    nChangepoints: params.nChangepoints,
-    changepointPriorScale: params.changepointPriorScale,
-    seasonalityPriorScale: params.seasonalityPriorScale,
-    seasonalityMode: params.seasonalityMode,
-    dailySeasonality: seasonality(params.dailyOrder),
-    yearlySeasonality: seasonality(params.yearlyOrder),
-    weeklySeasonality: {type: "manual", enabled: false},
-    // Prophet's own intervals are random draws from an unseeded RNG; ours come from residuals.
-    uncertaintySamples: 0,
-    intervalWidth: params.intervalWidth
-  });
-  // Sorted so that the feature order does not depend on how the caller built the object.
-  const scales: RegressorScale[] = Object.keys(data.regressors).sort().map((name) => {
-    const {mean, sd} = meanSd(data.regressors[name]);
-    prophet.addRegressor(name, {mode: params.seasonalityMode, standardize: "no"});
-    return {name, mean, sd};
-  });
-  try {
-    prophet.fit({ds: toSeconds(data.ds), y: data.y, x: scaledRegressors(scales, data.regressors)}, {seed: OPTIMIZER_SEED});
-  } catch (error) {
-    prophet.free();
-    throw new SunlineError(messages.prophetFitFailed(errorText(error)), {cause: error});
-  }
-  const model = new ProphetBaseline(prophet, capacityKw, params, scales, data, optimum);
-  if (solve.kind === "capture") return model;
-  model.calibrate();
-  model.fitInfo = {...info, fitMs: performance.now() - started};
-  return model;
+/** Sorted by name, so that nothing depends on how the caller built the object. */
+function regressorScales(regressors: Record<string, number[]>): RegressorScale[] {
+  return Object.keys(regressors).sort().map((name) => ({name, ...meanSd(regressors[name])}));
 }
 
 export class ProphetBaseline {
@@ -328,15 +297,16 @@ export class ProphetBaseline {
   /** Residual quantiles (y − clipped yhat) per UTC hour of day; index 24 holds the pooled ones. */
   private lowerOffset = new Float64Array(25);
   private upperOffset = new Float64Array(25);
+  private freed = false;
 
   /** Use `fitProphetBaseline` or `ProphetBaseline.fromJSON`. */
   constructor(
-    private prophet: Prophet | null,
     readonly capacityKw: number,
     readonly params: Readonly<ProphetParams>,
     private readonly scales: readonly RegressorScale[],
     private readonly data: FitData,
-    private readonly optimum: ProphetOptimum | null = null
+    private readonly design: ProphetDesign,
+    private readonly optimum: ProphetOptimum
   ) {}
 
   /** The regressors `predict` needs, sorted. */
@@ -344,17 +314,21 @@ export class ProphetBaseline {
     return this.scales.map((s) => s.name);
   }
 
-  /** Rebuilds the model from `toJSON`'s output by refitting it (augurs cannot serialise a fitted Prophet). */
+  /** Rebuilds the model from `toJSON`'s output; Stan runs again only for a version-1 file, which has no optimum. */
   static fromJSON(json: ProphetBaselineJson): ProphetBaseline {
-    if (json === null || typeof json !== "object" || json.format !== PROPHET_MODEL_FORMAT || (json.version !== PROPHET_MODEL_VERSION && json.version !== 1)) {
+    if (json === null || typeof json !== "object" || json.format !== PROPHET_MODEL_FORMAT || ![1, 2, PROPHET_MODEL_VERSION].includes(json.version)) {
       throw new SunlineError(messages.prophetBadModelJson(json === null || typeof json !== "object" ? json : {format: json.format, version: json.version}));
     }
-    // The saved rows already reflect `nightRows`, so refitting them with the same flags and
-    // parameters selects the same rows again; with the optimum saved, Stan is not run at all.
+    // The saved rows already reflect `nightRows`, so preparing them with the same flags and
+    // parameters selects the same rows again and sets up the same problem.
     const input = {ds: json.ds, y: json.y, sunUp: json.sunUp, capacityKw: json.capacityKw, regressors: json.regressors, params: json.params};
     if (!json.optimum) return fitProphetBaseline(input);
-    const {data, capacityKw, params, info} = prepareRows(input);
-    return fitRows(data, capacityKw, params, info, {kind: "replay", optimum: json.optimum});
+    const fit = prepareProphetFit(input);
+    const o = json.optimum;
+    // Version 2 stored the coefficients in the order the columns used to be sorted into.
+    const position = json.version === 2 ? legacyCanonicalPositions(fit.problem.data) : null;
+    const beta = position ? position.map((p) => o.beta[p]) : o.beta;
+    return fit.finish({params: {k: o.k, m: o.m, sigmaObs: o.sigmaObs, delta: o.delta, beta}});
   }
 
   toJSON(): ProphetBaselineJson {
@@ -367,12 +341,12 @@ export class ProphetBaseline {
       y: [...this.data.y],
       sunUp: [...this.data.up],
       regressors: Object.fromEntries(Object.entries(this.data.regressors).map(([name, values]) => [name, [...values]])),
-      ...(this.optimum ? {optimum: this.optimum} : {})
+      optimum: {...this.optimum, delta: [...this.optimum.delta], beta: [...this.optimum.beta]}
     };
   }
 
   predict(input: ProphetPredictInput): ProphetForecast {
-    const prophet = this.live();
+    this.live();
     const n = checkStamps("predict", input.ds);
     const given = input.regressors ?? {};
     const expected = this.regressorNames;
@@ -393,7 +367,7 @@ export class ProphetBaseline {
       regressors: Object.fromEntries(expected.map((name) => [name, new Float64Array(n)]))
     };
     if (n === 0) return out;
-    const point = this.raw(prophet, input.ds, given, out);
+    const point = this.raw(input.ds, given, out);
     const cap = this.capacityKw;
     for (let i = 0; i < n; i++) {
       if (!up[i]) continue; // night: exactly 0 for the point and both bounds
@@ -406,25 +380,19 @@ export class ProphetBaseline {
     return out;
   }
 
-  /**
-   * Prophet's prediction, unclipped, with the components written into `out`. The sum is redone
-   * here from the components in a fixed order: augurs adds the feature columns in its HashMap
-   * order, which changes from one model to the next and with it the last bits of its `yhat`.
-   */
-  private raw(prophet: Prophet, ds: Series, regressors: Record<string, Series>, out?: ProphetForecast): Float64Array {
+  /** Prophet's prediction, unclipped, with the components written into `out`; summed in a fixed order. */
+  private raw(ds: Series, regressors: Record<string, Series>, out?: ProphetForecast): Float64Array {
     const n = ds.length;
-    const raw = prophet.predict({ds: toSeconds(ds), x: scaledRegressors(this.scales, regressors)});
-    const trend = Float64Array.from(raw.trend.point);
+    const {trend, groups} = prophetComponents(this.design, this.optimum, ds, scaledRegressors(this.scales, regressors));
     const terms = new Float64Array(n);
-    const add = (component: {point: number[]} | undefined, into?: Float64Array) => {
-      if (!component) return;
-      const values = component.point;
+    const add = (values: Float64Array | undefined, into?: Float64Array) => {
+      if (!values) return;
       for (let i = 0; i < n; i++) terms[i] += values[i];
       into?.set(values);
     };
-    add(raw.seasonalities.get("daily"), out?.daily);
-    add(raw.seasonalities.get("yearly"), out?.yearly);
-    for (const {name} of this.scales) add(raw.regressors.get(name), out?.regressors[name]);
+    add(groups.get("daily"), out?.daily);
+    add(groups.get("yearly"), out?.yearly);
+    for (const {name} of this.scales) add(groups.get(name), out?.regressors[name]);
     out?.trend.set(trend);
     // Additive: trend + terms. Multiplicative: the terms are fractions of the trend.
     const multiplicative = this.params.seasonalityMode === "multiplicative";
@@ -432,10 +400,9 @@ export class ProphetBaseline {
     return terms;
   }
 
-  /** Releases the wasm memory now instead of at garbage collection; the model is unusable afterwards. */
+  /** Marks the model as released; it is unusable afterwards. (It holds no WebAssembly memory: this only guards against use after a caller's `free`.) */
   free(): void {
-    this.prophet?.free();
-    this.prophet = null;
+    this.freed = true;
   }
 
   /**
@@ -445,7 +412,7 @@ export class ProphetBaseline {
    */
   calibrate(): void {
     const {ds, y, up, regressors} = this.data;
-    const fitted = this.raw(this.live(), ds, regressors);
+    const fitted = this.raw(ds, regressors);
     const byHour: number[][] = Array.from({length: 25}, () => []);
     for (let i = 0; i < ds.length; i++) {
       if (!up[i]) continue;
@@ -463,14 +430,9 @@ export class ProphetBaseline {
     }
   }
 
-  private live(): Prophet {
-    if (this.prophet === null) throw new SunlineError(messages.prophetFreed());
-    return this.prophet;
+  private live(): void {
+    if (this.freed) throw new SunlineError(messages.prophetFreed());
   }
-}
-
-function seasonality(order: number) {
-  return order === 0 ? {type: "manual" as const, enabled: false} : {type: "fourier" as const, order};
 }
 
 function resolveParams(given: Partial<ProphetParams> | undefined): ProphetParams {
@@ -532,12 +494,8 @@ function resolveSunUp(what: "fit" | "predict", sunUp: SunUp, ds: Series): boolea
   return Array.from(sunUp, (flag) => flag === true);
 }
 
-function toSeconds(ds: Series): number[] {
-  return Array.from(ds, (t) => t / 1000);
-}
-
-function scaledRegressors(scales: readonly RegressorScale[], values: Record<string, Series>): Map<string, number[]> {
-  return new Map(scales.map(({name, mean, sd}) => [name, Array.from(values[name], (v) => (v - mean) / sd)]));
+function scaledRegressors(scales: readonly RegressorScale[], values: Record<string, Series>): Record<string, Float64Array> {
+  return Object.fromEntries(scales.map(({name, mean, sd}) => [name, Float64Array.from(values[name], (v) => (v - mean) / sd)]));
 }
 
 function meanSd(values: number[]): {mean: number; sd: number} {

@@ -1,14 +1,11 @@
-// Several Prophet fits at once (one per site), on worker threads. A fit is prepared on the calling
-// thread up to the point where Prophet calls Stan (baseline.ts `prepareProphetFit`); the problem,
-// in the canonical column order of optimizer.ts, goes to a worker, and Stan's answer is replayed
-// into the fit. The result is bit for bit the model `fitProphetBaseline` gives: same problem, same
-// optimizer, same seed.
+// Several Prophet fits at once (one per site), on worker threads. A fit is set up on the calling
+// thread (baseline.ts `prepareProphetFit`: typed arrays, milliseconds); the problem goes to a worker,
+// which writes the optimizer's JSON and runs Stan, and the answer finishes the fit. The result is bit
+// for bit the model `fitProphetBaseline` gives: same problem, same optimizer, same seed.
 import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
-import type {ProphetOptimizeOptions, ProphetOptimizeOutput} from "@bsull/augurs/prophet";
 import {messages, SunlineError} from "../../messages.ts";
-import {prepareProphetFit, type ProphetBaseline, type ProphetFitInput} from "./baseline.ts";
-import {canonicalize} from "./optimizer.ts";
+import {prepareProphetFit, type ProphetBaseline, type ProphetFitInput, type StanAnswer, type StanProblem} from "./baseline.ts";
 
 export interface ParallelFitOptions {
   /** Worker threads (default: the machine's cores, at most one per fit). Stan always runs in a worker. */
@@ -36,12 +33,11 @@ export async function fitProphetBaselines(inputs: readonly ProphetFitInput[], op
         const i = next++;
         try {
           const fit = prepareProphetFit(inputs[i]);
-          const problem = canonicalize(fit.problem.init, fit.problem.dataJson);
-          let out: ProphetOptimizeOutput | null = null;
+          let out: StanAnswer | null = null;
           const errors: string[] = [];
           for (const algorithm of ALGORITHMS) {
             try {
-              out = await solve(workers[slot], i, {init: problem.init, dataJson: problem.dataJson, opts: {...fit.problem.opts, algorithm}});
+              out = await solve(workers[slot], i, {...fit.problem, opts: {...fit.problem.opts, algorithm}});
               break;
             } catch (error) {
               errors.push(`${algorithm}: ${error instanceof Error ? error.message : String(error)}`);
@@ -62,9 +58,9 @@ export async function fitProphetBaselines(inputs: readonly ProphetFitInput[], op
   }
 }
 
-function solve(worker: Worker, id: number, job: {init: unknown; dataJson: string; opts: ProphetOptimizeOptions}): Promise<ProphetOptimizeOutput> {
+function solve(worker: Worker, id: number, job: StanProblem): Promise<StanAnswer> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: {id: number; out?: ProphetOptimizeOutput; error?: string}) => {
+    const onMessage = (m: {id: number; out?: StanAnswer; error?: string}) => {
       if (m.id !== id) return;
       cleanup();
       if (m.error !== undefined) reject(new Error(m.error.trim()));

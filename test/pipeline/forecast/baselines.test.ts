@@ -1,6 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {
-  baselines, climatology, climatologyWith, persistence, persistenceWith, recentClearSkyIndexer, smartPersistence, smartPersistenceWith,
+  baselines, climatology, climatologyWith, persistence, persistenceWith, recentClearSkyIndexer, referenceForecaster, smartPersistence, smartPersistenceWith,
   type Baseline, type HourlyHistory
 } from "../../../pipeline/forecast/baselines.ts";
 import {DAY_MS, HOUR_MS} from "../../../pipeline/forecast/series.ts";
@@ -178,6 +178,33 @@ describe("the issue-time cutoff", () => {
     const changed = Float64Array.from(energy);
     changed[firstUnknown - 1] += 30;
     expect(Array.from(baseline({ts, energy: changed, clearSky}, targets, issue))).not.toEqual(Array.from(before));
+  });
+});
+
+describe("referenceForecaster", () => {
+  // 400 days of a noisy sun curve with gaps, so that climatology reaches into the year before.
+  const days = 400;
+  const ts = hoursFrom(T0, days * 24);
+  const clearSky = Float64Array.from(ts, (t) => Math.max(0, 80 * Math.sin((Math.PI * ((((t - T0) / HOUR_MS) % 24) + 0.5 - 5)) / 14)));
+  const rng = createRng(5, "references");
+  const energy = Float64Array.from(clearSky, (cs, i) => (i % 97 < 5 ? NaN : cs * (0.3 + 0.7 * rng.next())));
+  const history = {ts, energy, clearSky};
+
+  it("gives exactly the per-issue reference forecasts, for issues in ascending order and then in any order", () => {
+    const forecast = referenceForecaster(history);
+    const ascending = Array.from({length: 120}, (_, d) => at(3 * d + 1, (d * 7) % 24));
+    const shuffled = [at(350, 5), at(20, 13), at(20, 12), at(399, 23), at(0, 0), at(360, 1)];
+    let compared = 0;
+    for (const issue of [...ascending, ...shuffled]) {
+      const first = Math.floor((issue - T0) / HOUR_MS);
+      const targets = {ts: hoursFrom(T0 + first * HOUR_MS, 36), clearSky: Float64Array.from({length: 36}, (_, k) => clearSky[(first + k) % clearSky.length])};
+      const got = forecast(targets, issue);
+      expect(Array.from(got.persistence)).toEqual(Array.from(persistence(history, targets, issue)));
+      expect(Array.from(got.smartPersistence)).toEqual(Array.from(smartPersistence(history, targets, issue)));
+      expect(Array.from(got.climatology)).toEqual(Array.from(climatology(history, targets, issue)));
+      compared += got.climatology.filter(Number.isFinite).length;
+    }
+    expect(compared).toBeGreaterThan(100 * 36);
   });
 });
 

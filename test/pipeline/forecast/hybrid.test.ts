@@ -9,8 +9,8 @@ const DAYS = 110;
 const TRAIN_DAYS = 80;
 const issueTimeOf = (t: number) => Math.floor(t / DAY_MS) * DAY_MS; // 00:00 UTC of the target's day
 const data = syntheticSite("2024-04-01T00:00:00Z", DAYS, 11);
-/** Capacity below the clear-sky peak (~85 kWh), so that the clip is exercised. */
-const site: HybridSite = {lat: 48.14, lon: 11.58, capacityKw: 70};
+/** Capacity well below the clear-sky peak (~85 kWh), so that the clip is exercised. */
+const site: HybridSite = {lat: 48.14, lon: 11.58, capacityKw: 60};
 const energy = data.y.map((y) => Math.min(site.capacityKw, y));
 const trainEnd = data.ds[TRAIN_DAYS * 24];
 const testFrom = TRAIN_DAYS * 24;

@@ -7,6 +7,8 @@ import {
   type ProphetFitInput
 } from "../../../../pipeline/models/prophet/index.ts";
 import {ensureProphet, prophetWasmPath} from "../../../../pipeline/models/prophet/init.ts";
+import {prepareProphetFit} from "../../../../pipeline/models/prophet/baseline.ts";
+import {legacyCanonicalPositions} from "../../../../pipeline/models/prophet/design.ts";
 import {messages} from "../../../../pipeline/messages.ts";
 import {maskedMae, SITE, sunUpAt, syntheticSite, type SyntheticSite} from "./data.ts";
 
@@ -216,10 +218,10 @@ describe("clipping, determinism and saving", () => {
     }
   });
 
-  it("saves as JSON (with Stan's optimum) and restores the identical model, also from a version-1 file without it", () => {
+  it("saves as JSON (with Stan's optimum) and restores the identical model, also from version-1 (no optimum) and version-2 (old column order) files", () => {
     const model = fitProphetBaseline(input);
     const json = JSON.parse(JSON.stringify(model));
-    expect(json).toMatchObject({format: PROPHET_MODEL_FORMAT, version: 2, capacityKw: SITE.capacityKw, params: {nightRows: "auto", dailyOrder: 8}});
+    expect(json).toMatchObject({format: PROPHET_MODEL_FORMAT, version: 3, capacityKw: SITE.capacityKw, params: {nightRows: "auto", dailyOrder: 8}});
     expect(json.optimum.beta.length).toBeGreaterThan(0);
     const v1 = ProphetBaseline.fromJSON({...json, version: 1, optimum: undefined});
     expect(Array.from(v1.predict(predictInput).yhat)).toEqual(Array.from(model.predict(predictInput).yhat));
@@ -230,13 +232,20 @@ describe("clipping, determinism and saving", () => {
     expect(Array.from(b.yhat)).toEqual(Array.from(a.yhat));
     expect(Array.from(b.upper)).toEqual(Array.from(a.upper));
     expect(restored.regressorNames).toEqual(["clearSky", "ghi"]);
+    // Version 2 kept the coefficients sorted by the columns' values; the same model comes back.
+    const position = legacyCanonicalPositions(prepareProphetFit(input).problem.data);
+    expect(position).not.toEqual(position.map((_, j) => j));
+    const legacyBeta: number[] = [];
+    position.forEach((p, j) => (legacyBeta[p] = json.optimum.beta[j]));
+    const v2 = ProphetBaseline.fromJSON({...json, version: 2, optimum: {...json.optimum, beta: legacyBeta}});
+    expect(Array.from(v2.predict(predictInput).yhat)).toEqual(Array.from(a.yhat));
 
     const dropped = fitProphetBaseline({...input, regressors: undefined});
     const restoredDropped = ProphetBaseline.fromJSON(JSON.parse(JSON.stringify(dropped)));
     expect(restoredDropped.fitInfo.fittedRows).toBe(dropped.fitInfo.fittedRows);
     expect(Array.from(restoredDropped.predict({ds: next.ds, sunUp: next.sunUp}).yhat)).toEqual(Array.from(dropped.predict({ds: next.ds, sunUp: next.sunUp}).yhat));
 
-    expect(() => ProphetBaseline.fromJSON({...json, version: 3})).toThrow(messages.prophetBadModelJson({format: PROPHET_MODEL_FORMAT, version: 3}));
+    expect(() => ProphetBaseline.fromJSON({...json, version: 4})).toThrow(messages.prophetBadModelJson({format: PROPHET_MODEL_FORMAT, version: 4}));
     model.free();
     expect(() => model.predict(predictInput)).toThrow(messages.prophetFreed());
     for (const m of [restored, dropped, restoredDropped]) m.free();
