@@ -48,33 +48,51 @@ export const SCORED_MODELS: readonly {name: string; value: (r: ForecastRow) => n
 
 export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: ForecastRow) => number, capacityOf: (siteId: string) => number): AccuracyRow[] {
   const scored = rows.filter((r) => r.sun_up && Number.isFinite(actualOf(r)));
-  const out: AccuracyRow[] = [];
+  // Columns, read from the row objects once: the groups below gather from them by index.
+  const column = (value: (r: ForecastRow) => number) => Float64Array.from(scored, value);
+  const capacities = new Map<string, number>();
+  const capacity = column((r) => capacities.get(r.site_id) ?? capacities.set(r.site_id, capacityOf(r.site_id)).get(r.site_id)!);
+  const actual = column(actualOf);
+  const predictions = SCORED_MODELS.map((m) => column(m.value));
+  const reference = predictions[SCORED_MODELS.findIndex((m) => m.name === "smart persistence")];
+  const bounds = {lower80: column((r) => r.lower_80), upper80: column((r) => r.upper_80), lower95: column((r) => r.lower_95), upper95: column((r) => r.upper_95)};
+  const horizon = column((r) => r.horizon_h);
+  const ts = column((r) => r.ts);
+  const forecastWeather = Uint8Array.from(scored, (r) => (r.weather_kind === "forecast" ? 1 : 0));
   // Grouped once: filtering the rows per site would cost sites × rows, which grows with the fleet squared.
-  const bySite = new Map<string, ForecastRow[]>();
-  for (const r of scored) (bySite.get(r.site_id) ?? bySite.set(r.site_id, []).get(r.site_id)!).push(r);
+  const bySite = new Map<string, number[]>();
+  scored.forEach((r, i) => (bySite.get(r.site_id) ?? bySite.set(r.site_id, []).get(r.site_id)!).push(i));
   const sites = [...bySite.keys()].sort();
+  const everyRow = Array.from(scored.keys());
+  const out: AccuracyRow[] = [];
   for (const site of [...sites, "fleet"]) {
-    const ofSite = site === "fleet" ? scored : bySite.get(site)!;
+    const fleet = site === "fleet";
+    const ofSite = fleet ? everyRow : bySite.get(site)!;
     for (const band of HORIZON_BANDS) {
-      const group = ofSite.filter((r) => band.test(r.horizon_h));
+      const group = ofSite.filter((i) => band.test(horizon[i]));
       if (group.length === 0) continue;
       // Per-row scale: kWh for one site, share of capacity for the fleet.
-      const scale = (r: ForecastRow) => (site === "fleet" ? 1 / capacityOf(r.site_id) : 1);
-      const cap = site === "fleet" ? 1 : capacityOf(site);
-      const actual = group.map((r) => actualOf(r) * scale(r));
-      const reference = group.map((r) => r.smart_persistence_kwh * scale(r));
-      const forecastWeather = group.filter((r) => r.weather_kind === "forecast").length / group.length;
-      for (const m of SCORED_MODELS) {
-        const predicted = group.map((r) => m.value(r) * scale(r));
+      const take = (values: Float64Array) => Float64Array.from(group, fleet ? (i) => values[i] * (1 / capacity[i]) : (i) => values[i]);
+      const cap = fleet ? 1 : capacities.get(site)!;
+      const a = take(actual);
+      const ref = take(reference);
+      let forecastHours = 0, first = Infinity, last = -Infinity;
+      for (const i of group) {
+        forecastHours += forecastWeather[i];
+        if (ts[i] < first) first = ts[i];
+        if (ts[i] > last) last = ts[i];
+      }
+      SCORED_MODELS.forEach((m, k) => {
+        const predicted = take(predictions[k]);
         const isHybrid = m.name === "hybrid";
-        const e = evaluate({rmse, mae, bias, skill, mape}, actual, predicted, {reference, capacity: cap});
-        if (e.n === 0) continue;
-        const c80 = isHybrid ? evaluate({coverage, intervalWidth}, actual, predicted, {lower: group.map((r) => r.lower_80 * scale(r)), upper: group.map((r) => r.upper_80 * scale(r))}) : null;
-        const c95 = isHybrid ? evaluate({coverage, intervalWidth}, actual, predicted, {lower: group.map((r) => r.lower_95 * scale(r)), upper: group.map((r) => r.upper_95 * scale(r))}) : null;
-        const pinball80 = isHybrid
-          ? (pinballAt(0.1)(actual, group.map((r) => r.lower_80 * scale(r))) + pinballAt(0.9)(actual, group.map((r) => r.upper_80 * scale(r)))) / 2
-          : NaN;
-        const kwh = (x: number) => (site === "fleet" ? null : x);
+        const e = evaluate({rmse, mae, bias, skill, mape}, a, predicted, {reference: ref, capacity: cap});
+        if (e.n === 0) return;
+        const lower80 = isHybrid ? take(bounds.lower80) : null;
+        const upper80 = isHybrid ? take(bounds.upper80) : null;
+        const c80 = lower80 && upper80 ? evaluate({coverage, intervalWidth}, a, predicted, {lower: lower80, upper: upper80}) : null;
+        const c95 = isHybrid ? evaluate({coverage, intervalWidth}, a, predicted, {lower: take(bounds.lower95), upper: take(bounds.upper95)}) : null;
+        const pinball80 = lower80 && upper80 ? (pinballAt(0.1)(a, lower80) + pinballAt(0.9)(a, upper80)) / 2 : NaN;
+        const kwh = (x: number) => (fleet ? null : x);
         out.push({
           site_id: site, horizon: band.name, model: m.name, n: e.n,
           rmse_kwh: kwh(e.rmse), mae_kwh: kwh(e.mae), bias_kwh: kwh(e.bias),
@@ -84,10 +102,10 @@ export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: Forec
           coverage80: c80 ? finite(c80.coverage) : null, coverage95: c95 ? finite(c95.coverage) : null,
           width80_pct: c80 ? (100 * c80.intervalWidth) / cap : null, width95_pct: c95 ? (100 * c95.intervalWidth) / cap : null,
           pinball80_pct: finite((100 * pinball80) / cap),
-          period_start: group.reduce((a, r) => Math.min(a, r.ts), Infinity), period_end: group.reduce((a, r) => Math.max(a, r.ts), -Infinity) + 3_600_000,
-          forecast_weather_share: forecastWeather
+          period_start: first, period_end: last + 3_600_000,
+          forecast_weather_share: forecastHours / group.length
         });
-      }
+      });
     }
   }
   return out;

@@ -103,11 +103,20 @@ export function evaluate<M extends Record<string, Metric>>(metrics: M, actual: V
     if (values !== undefined) arrays.push([key, values]);
   }
   for (const [name, values] of arrays) checkSameLength("evaluate", name, values, actual.length);
-  const rows: number[] = [];
-  for (let i = 0; i < actual.length; i++) {
-    if (isKnown(actual[i]) && arrays.every(([, values]) => isKnown(values[i]))) rows.push(i);
+  const columns = arrays.map(([, values]) => values);
+  const picked = new Int32Array(actual.length);
+  let count = 0;
+  outer: for (let i = 0; i < actual.length; i++) {
+    if (!isKnown(actual[i])) continue;
+    for (let k = 0; k < columns.length; k++) if (!isKnown(columns[k][i])) continue outer;
+    picked[count++] = i;
   }
-  const take = (values: Values) => Float64Array.from(rows, (i) => values[i] as number);
+  const rows = picked.subarray(0, count);
+  const take = (values: Values) => {
+    const out = new Float64Array(count);
+    for (let j = 0; j < count; j++) out[j] = values[rows[j]] as number;
+    return out;
+  };
   const kept: MetricContext = {...context};
   for (const key of ["reference", "lower", "upper"] as const) {
     const values = context[key];
@@ -115,7 +124,7 @@ export function evaluate<M extends Record<string, Metric>>(metrics: M, actual: V
   }
   const a = take(actual);
   const p = take(predicted);
-  const out: Record<string, number> = {n: rows.length};
+  const out: Record<string, number> = {n: count};
   for (const [name, metric] of Object.entries(metrics)) out[name] = metric(a, p, kept);
   return out as MetricResults<M>;
 }
