@@ -1,4 +1,6 @@
 // Observable Framework config. The pipeline runs in build-time loaders (src/data → loaders/).
+import {partitionRoutes} from "./loaders/partitions.ts";
+
 export default {
   title: "Sunline",
   root: "src",
@@ -23,5 +25,10 @@ export default {
   head: '<link rel="icon" href="data:,">',
   footer: "Sunline — open-source solar production forecasting.",
   search: false,
-  cleanUrls: true
+  cleanUrls: true,
+  // The snapshot's per-site, per-year partitions (loaders/partitions.ts), built as plain files under
+  // /data/parts/ so that pages can fetch just the site and years they show.
+  async *dynamicPaths() {
+    yield* await partitionRoutes();
+  }
 };

@@ -663,7 +663,7 @@ export function fleetToJSON(fleet: HybridFleet, issueRule: (id: string) => {time
   };
 }
 
-/** Rebuilds a fleet that predicts exactly as the saved one did (Prophet is replayed, not refitted). */
+/** Rebuilds a fleet that predicts exactly as the saved one did (Prophet from its saved optimum, not refitted). */
 export function fleetFromJSON(json: HybridFleetJson): HybridFleet {
   if (json?.format !== FLEET_MODEL_FORMAT || json.version !== FLEET_MODEL_VERSION)
     throw new RangeError(`hybrid: not a ${FLEET_MODEL_FORMAT} v${FLEET_MODEL_VERSION} model (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);

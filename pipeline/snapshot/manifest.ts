@@ -13,6 +13,12 @@ export interface TableStats {
   bytes: number;
 }
 
+/** One table's hive partitions (snapshot/partitions.ts): a file per site and UTC year. */
+export interface TablePartitions {
+  by: ["site_id", "year"];
+  files: {site_id: string; year: number; rows: number; bytes: number; min_ts: string; max_ts: string; /** Relative to the snapshot folder. */ path: string}[];
+}
+
 export interface InputFile {
   path: string;
   sha256: string;
@@ -31,6 +37,8 @@ export interface Manifest {
   project: string;
   inputs: InputFile[];
   tables: Record<string, TableStats>;
+  /** The tables also written hive-partitioned by site and year, with their files. */
+  partitions?: Record<string, TablePartitions>;
   weather: {source: string; fetched_at: string | null; stale: boolean; providers?: ProviderStatus[]};
   stale: {weather: boolean};
   /** What the forecast stage fitted and issued (pipeline/forecast/stage.ts). */

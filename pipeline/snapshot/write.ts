@@ -7,7 +7,8 @@ import {join} from "node:path";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {sha256File} from "./hash.ts";
 import {isProcessAlive} from "./lock.ts";
-import type {Manifest, TableStats} from "./manifest.ts";
+import type {Manifest, TablePartitions, TableStats} from "./manifest.ts";
+import {writePartitions} from "./partitions.ts";
 import {currentLink, snapshotsDir} from "./paths.ts";
 
 export interface SnapshotTableSpec {
@@ -17,6 +18,11 @@ export interface SnapshotTableSpec {
   orderBy: string;
   /** Timestamp column for min/max in the manifest. */
   tsColumn?: string;
+  /**
+   * Also written hive-partitioned by site and UTC year of `tsColumn` (parts/<name>/site_id=…/year=…/),
+   * for the big per-site tables: pages and remote readers then fetch only the sites and years they show.
+   */
+  partitioned?: boolean;
 }
 
 export interface WriteSnapshotOptions {
@@ -40,11 +46,13 @@ export async function writeSnapshot(conn: DuckDBConnection, options: WriteSnapsh
   await mkdir(tempDir);
   try {
     const tables: Record<string, TableStats> = {};
+    const partitions: Record<string, TablePartitions> = {};
     for (const spec of options.tables) {
       tables[spec.name] = await writeTable(conn, tempDir, spec);
+      if (spec.partitioned && spec.tsColumn) partitions[spec.name] = await writePartitions(conn, tempDir, spec.name, spec.orderBy, spec.tsColumn);
       await options.afterTable?.(spec.name);
     }
-    const manifest: Manifest = {snapshot_id: options.snapshotId, ...options.manifest, tables};
+    const manifest: Manifest = {snapshot_id: options.snapshotId, ...options.manifest, tables, ...(Object.keys(partitions).length > 0 ? {partitions} : {})};
     await writeFile(join(tempDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     await rm(finalDir, {recursive: true, force: true});
     await rename(tempDir, finalDir);

@@ -23,10 +23,11 @@ export function siteIndex(table) {
 }
 
 /**
- * The given rows of an Arrow table as plain objects with the listed columns (missing columns read
+ * The given rows of an Arrow table (none when there is no table) as plain objects with the listed columns (missing columns read
  * as null); `timeColumns` become Dates (Arrow gives epoch milliseconds). Sorted by `ts` when present.
  */
 export function readRows(table, rowNumbers = [], columns, timeColumns = ["ts"]) {
+  if (table == null) return [];
   const vectors = columns.map((c) => [c, table.getChild(c)]);
   const out = new Array(rowNumbers.length);
   for (let k = 0; k < rowNumbers.length; k++) {

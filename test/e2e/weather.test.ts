@@ -265,6 +265,31 @@ describe.skipIf(missing !== null)("Weather page in Chromium", () => {
     await page.close();
   });
 
+  it("fetches only the partitions (site × year) of the site and period it shows, never the whole tables", async () => {
+    const page = await site.browser.newPage({viewport: {width: 1280, height: 900}});
+    const problems = watchPage(page);
+    const parquet: string[] = [];
+    page.on("request", (r) => {
+      if (/\.parquet$/.test(new URL(r.url()).pathname)) parquet.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${site.server.url}/weather`, {waitUntil: "load"});
+    await card(page, "weather-overlay").locator("svg").first().waitFor({timeout: 30_000});
+    const select = card(page, "weather-controls").locator("select").first();
+    const idOf = async (index: number) => /\(([^)]+)\)$/.exec(await select.locator("option").nth(index).innerText())![1];
+    const first = await idOf(0);
+    // The default period is the last 14 days of the data, all in one UTC year.
+    const year = (await card(page, "weather-controls").locator('input[type="date"]').first().inputValue()).slice(0, 4);
+    expect(parquet.filter((p) => p.includes("/data/parts/")).sort()).toEqual([`/data/parts/production_hourly/${first}/${year}.parquet`, `/data/parts/weather_hourly/${first}/${year}.parquet`]);
+    expect(parquet.filter((p) => /(weather|production)_hourly/.test(p) && !p.includes("/data/parts/"))).toEqual([]);
+    // Another site: its own partitions, and still nothing else.
+    const other = await idOf(2);
+    await select.selectOption({index: 2});
+    await expect.poll(() => parquet.filter((p) => p.includes(`/${other}/`)).length).toBe(2);
+    expect(parquet.filter((p) => p.includes("/data/parts/") && !p.includes(`/${first}/`) && !p.includes(`/${other}/`))).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("redraws for another site and for the series toggled", async () => {
     const {page, problems} = await open();
     const overlay = card(page, "weather-overlay");

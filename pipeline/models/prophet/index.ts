@@ -1,5 +1,7 @@
-// Sunline's Prophet baseline: @bsull/augurs' Prophet with the WASM Stan optimizer, per site, on
-// hourly PV energy. See baseline.ts for what the wrapper adds and why, init.ts for the wasm loading.
+// Sunline's Prophet baseline, per site, on hourly PV energy: Prophet's model written out (design.ts)
+// and solved by @bsull/augurs' WASM Stan optimizer (on worker threads: parallel.ts, stanWorker.js).
+// See baseline.ts for what the wrapper adds and why, init.ts for the wasm loading. augurs' own
+// Prophet class is kept for the tests, which check design.ts against it.
 export {
   DEFAULT_PROPHET_PARAMS,
   fitProphetBaseline,

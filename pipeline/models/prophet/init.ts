@@ -1,4 +1,6 @@
-// Loads Prophet's two WebAssembly halves once per process, from disk, without the network.
+// Loads Prophet's two WebAssembly halves once per process, from disk, without the network. The
+// pipeline itself needs only Stan's optimizer (design.ts sets up Prophet's model); augurs' Prophet
+// class is what the tests check design.ts against.
 //
 // - `@bsull/augurs/prophet` is a wasm-bindgen "web" build: its default `init()` would `fetch()` the
 //   `.wasm` through a file:// URL, which Node rejects. We read `prophet_bg.wasm` (which sits next to
