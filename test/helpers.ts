@@ -1,7 +1,8 @@
 // Shared test helpers: temp folders, a tiny fixture project, reading snapshot tables with real DuckDB.
-import {mkdtemp, rm} from "node:fs/promises";
+import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {PassThrough} from "node:stream";
 import {fileURLToPath} from "node:url";
 import {parseConfig, type LoadedConfig, type SunlineConfigInput} from "../pipeline/config.ts";
 import {queryRows, sqlString, withConnection} from "../pipeline/db.ts";
@@ -37,4 +38,29 @@ export function tinyConfig(overrides: Partial<SunlineConfigInput> = {}, baseDir 
 /** Rows of a Parquet file, read with DuckDB. */
 export async function readParquet<T = Record<string, unknown>>(path: string, select = "*", where = "true"): Promise<T[]> {
   return withConnection((conn) => queryRows<T>(conn, `SELECT ${select} FROM read_parquet(${sqlString(path)}) WHERE ${where}`));
+}
+
+/** Writes the tiny project (one Berlin site, test/fixtures/tiny) as a config file in `dir` for the loaders, which read SUNLINE_CONFIG; returns its path. */
+export async function writeTinyConfigFile(dir: string): Promise<string> {
+  const config = join(dir, "tiny.config.ts");
+  const csv = join(fixturesDir, "tiny", "site-a.csv");
+  await writeFile(
+    config,
+    `export default ${JSON.stringify({
+      name: "tiny",
+      sites: [{id: "site-a", name: "Site A", lat: 52.5, lon: 13.4, timezone: "Europe/Berlin", capacity_kw: 10, tilt: 30, azimuth: 180}],
+      production: [{path: csv, site_id: "site-a", timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "ac_power_w", unit: "W"}}],
+      weather: {provider: "none"}
+    })};\n`
+  );
+  return config;
+}
+
+/** Everything `write` sends to a stream, as one Buffer (for loaders that stream to stdout). */
+export async function collectStream(write: (out: PassThrough) => Promise<void>): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  await write(out);
+  return Buffer.concat(chunks);
 }
