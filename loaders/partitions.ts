@@ -1,29 +1,42 @@
-// The snapshot's hive partitions (pipeline/snapshot/partitions.ts) as Framework routes: one file per
-// table, site and UTC year at /data/parts/<table>/<site>/<year>.parquet, built by the parameterized
-// loader src/data/parts/[table]/[site]/[year].parquet.ts and listed for the build by `partitionRoutes`
-// (observablehq.config.ts `dynamicPaths`). Pages find them in the manifest and fetch only the sites and
-// years they show (src/components/partitions.js builds the same path).
-import {createReadStream} from "node:fs";
-import {join} from "node:path";
-import {pipeline} from "node:stream/promises";
-import {messages, SunlineError} from "../pipeline/messages.ts";
-import {currentManifest, readManifest} from "../pipeline/snapshot/read.ts";
+// The snapshot's hive partitions (pipeline/snapshot/partitions.ts) as files of the site: one per
+// table, site and UTC year at /data/parts/<table>/<site>/<year>.parquet. `npm run build` and
+// `npm run dev` link them into src/data/parts/ (git-ignored) after the pipeline (`linkPartitions`),
+// and `dynamicPaths` in observablehq.config.ts lists them (`partitionRoutes`), so Framework copies
+// them as static files. A loader per file would cost a process each (about a second here: 20 minutes
+// for the 1,200 files of 100 sites × 4 tables × 3 years). Pages find them in the manifest and fetch only
+// the sites and years they show (src/components/partitions.js builds the same path).
+import {copyFile, link, mkdir, rm} from "node:fs/promises";
+import {dirname, join} from "node:path";
+import type {Manifest} from "../pipeline/snapshot/manifest.ts";
+import {currentManifest} from "../pipeline/snapshot/read.ts";
 import {dataDirPath} from "../pipeline/snapshot/paths.ts";
-import {ensureSnapshot} from "./snapshotTable.ts";
 
 export const partitionRoute = (table: string, site: string, year: number) => `/data/parts/${table}/${site}/${year}.parquet`;
 
 /** Every partition file of the current snapshot as a route; none before the first run. */
 export async function partitionRoutes(dataDir = dataDirPath()): Promise<string[]> {
   const manifest = await currentManifest(dataDir).catch(() => null);
+  return routesOf(manifest);
+}
+
+function routesOf(manifest: Manifest | null): string[] {
   return Object.entries(manifest?.partitions ?? {}).flatMap(([table, p]) => p.files.map((f) => partitionRoute(table, f.site_id, f.year)));
 }
 
-/** Stream one partition file of the current snapshot. */
-export async function emitPartition(table: string, site: string, year: number, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const {snapshotDir} = await ensureSnapshot();
-  const manifest = await readManifest(snapshotDir);
-  const file = manifest.partitions?.[table]?.files.find((f) => f.site_id === site && f.year === year);
-  if (!file) throw new SunlineError(messages.partitionNotFound(table, site, year, Object.keys(manifest.partitions ?? {})));
-  await pipeline(createReadStream(join(snapshotDir, file.path)), out, {end: out !== process.stdout});
+/**
+ * Makes `srcRoot`/data/parts hold exactly the snapshot's partitions at their routes: hard links
+ * (no copy) when the data dir is on the same file system, copies otherwise. Returns the routes.
+ */
+export async function linkPartitions(snapshotDir: string, manifest: Manifest, srcRoot: string): Promise<string[]> {
+  const target = join(srcRoot, "data", "parts");
+  await rm(target, {recursive: true, force: true});
+  for (const [table, p] of Object.entries(manifest.partitions ?? {})) {
+    for (const f of p.files) {
+      const to = join(srcRoot, partitionRoute(table, f.site_id, f.year));
+      await mkdir(dirname(to), {recursive: true});
+      const from = join(snapshotDir, f.path);
+      await link(from, to).catch(() => copyFile(from, to));
+    }
+  }
+  return routesOf(manifest);
 }

@@ -26,8 +26,6 @@ export const messages = {
     `${file}: the source has no site_id and the file has no site column; set site_id on the source`,
   lockTimeout: (path: string, pid: number) =>
     `another Sunline run (pid ${pid}) holds ${path}; gave up waiting. Delete the file if that process is gone.`,
-  partitionNotFound: (table: string, site: string, year: number, partitioned: string[]) =>
-    `the snapshot has no partition ${table}/site_id=${site}/year=${year} (partitioned tables: ${partitioned.join(", ") || "none"}); rebuild so that the page routes match the snapshot`,
   snapshotMissing: (dir: string) => `no snapshot in ${dir}: run \`npx sunline run\` or \`npm run build\` first`,
   unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`,
 

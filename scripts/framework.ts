@@ -1,5 +1,6 @@
 // Running the Framework CLI the Sunline way: the pipeline first (once, cached), Framework's loader
-// cache invalidated when the snapshot changed, and npm: imports answered from the npm registry.
+// cache invalidated when the snapshot changed, the snapshot's partition files linked in as static
+// files, and npm: imports answered from the npm registry.
 import {spawn} from "node:child_process";
 import {existsSync} from "node:fs";
 import {mkdir, readFile, rm, writeFile} from "node:fs/promises";
@@ -8,6 +9,8 @@ import {fileURLToPath} from "node:url";
 import {runPipeline, type RunResult} from "../pipeline/run/index.ts";
 import {createReporter} from "../pipeline/run/progress.ts";
 import {sha256} from "../pipeline/snapshot/hash.ts";
+import {readManifest} from "../pipeline/snapshot/read.ts";
+import {linkPartitions} from "../loaders/partitions.ts";
 import {observableCommand} from "./offline-npm/command.ts";
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -23,6 +26,8 @@ export async function preparePipeline(): Promise<RunResult> {
   const apiUrl = process.env.SUNLINE_API_URL || "";
   const key = apiUrl ? `${result.snapshotId} api=${apiUrl}` : result.snapshotId;
   const outcome = await syncLoaderCache(cacheDir, key);
+  const parts = await linkPartitions(result.snapshotDir, await readManifest(result.snapshotDir), join(projectRoot, "src"));
+  console.log(`framework: ${parts.length} snapshot partition files linked into src/data/parts/`);
   console.log(
     outcome.cleared
       ? `framework: snapshot or endpoint URL changed (${outcome.previous ?? "none"} → ${key}); cleared cached loader outputs`
