@@ -1,5 +1,5 @@
 // Observable Framework config. The pipeline runs in build-time loaders (src/data → loaders/).
-import {partitionRoutes} from "./loaders/partitions.ts";
+import {partitionRoutes} from "./scripts/partitions.ts";
 
 export default {
   title: "Sunline",
@@ -26,7 +26,7 @@ export default {
   footer: "Sunline — open-source solar production forecasting.",
   search: false,
   cleanUrls: true,
-  // The snapshot's per-site, per-year partitions (loaders/partitions.ts), built as plain files under
+  // The snapshot's per-site, per-year partitions (scripts/partitions.ts), built as plain files under
   // /data/parts/ so that pages can fetch just the site and years they show.
   async *dynamicPaths() {
     yield* await partitionRoutes();

@@ -10,7 +10,7 @@ import {runPipeline, type RunResult} from "../pipeline/run/index.ts";
 import {createReporter} from "../pipeline/run/progress.ts";
 import {sha256} from "../pipeline/snapshot/hash.ts";
 import {readManifest} from "../pipeline/snapshot/read.ts";
-import {linkPartitions} from "../loaders/partitions.ts";
+import {linkPartitions} from "./partitions.ts";
 import {observableCommand} from "./offline-npm/command.ts";
 
 export const projectRoot = fileURLToPath(new URL("..", import.meta.url));

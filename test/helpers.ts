@@ -18,21 +18,19 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 
-/** One 10 kW site in Berlin with one day of hand-written 15-minute data (test/fixtures/tiny). */
+/** One 10 kW site in Berlin with one day of hand-written 15-minute data (test/fixtures/tiny); paths relative to that folder. */
+const TINY_PROJECT = {
+  name: "tiny",
+  sites: [{id: "site-a", name: "Site A", lat: 52.52, lon: 13.4, timezone: "Europe/Berlin", capacity_kw: 10, tilt: 30, azimuth: 180}],
+  production: [
+    {path: "site-a.csv", site_id: "site-a", timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "ac_power_w", unit: "W"}}
+  ],
+  weather: {provider: "none"}
+} satisfies SunlineConfigInput;
+
+/** The tiny project, parsed. */
 export function tinyConfig(overrides: Partial<SunlineConfigInput> = {}, baseDir = join(fixturesDir, "tiny")): LoadedConfig {
-  return parseConfig(
-    {
-      name: "tiny",
-      sites: [{id: "site-a", name: "Site A", lat: 52.52, lon: 13.4, timezone: "Europe/Berlin", capacity_kw: 10, tilt: 30, azimuth: 180}],
-      production: [
-        {path: "site-a.csv", site_id: "site-a", timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "ac_power_w", unit: "W"}}
-      ],
-      weather: {provider: "none"},
-      ...overrides
-    },
-    "<tiny>",
-    baseDir
-  );
+  return parseConfig({...TINY_PROJECT, ...overrides}, "<tiny>", baseDir);
 }
 
 /** Rows of a Parquet file, read with DuckDB. */
@@ -40,19 +38,11 @@ export async function readParquet<T = Record<string, unknown>>(path: string, sel
   return withConnection((conn) => queryRows<T>(conn, `SELECT ${select} FROM read_parquet(${sqlString(path)}) WHERE ${where}`));
 }
 
-/** Writes the tiny project (one Berlin site, test/fixtures/tiny) as a config file in `dir` for the loaders, which read SUNLINE_CONFIG; returns its path. */
+/** Writes the tiny project as a config file in `dir` for the loaders, which read SUNLINE_CONFIG; returns its path. */
 export async function writeTinyConfigFile(dir: string): Promise<string> {
   const config = join(dir, "tiny.config.ts");
-  const csv = join(fixturesDir, "tiny", "site-a.csv");
-  await writeFile(
-    config,
-    `export default ${JSON.stringify({
-      name: "tiny",
-      sites: [{id: "site-a", name: "Site A", lat: 52.5, lon: 13.4, timezone: "Europe/Berlin", capacity_kw: 10, tilt: 30, azimuth: 180}],
-      production: [{path: csv, site_id: "site-a", timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "ac_power_w", unit: "W"}}],
-      weather: {provider: "none"}
-    })};\n`
-  );
+  const production = TINY_PROJECT.production.map((p) => ({...p, path: join(fixturesDir, "tiny", p.path)}));
+  await writeFile(config, `export default ${JSON.stringify({...TINY_PROJECT, production})};\n`);
   return config;
 }
 

@@ -116,13 +116,7 @@ export function smartPersistenceWith(options: SmartPersistenceOptions = {}): Bas
       const cs = history.clearSky[i];
       if (isKnown(cs) && cs > peak) peak = cs;
     }
-    const k = clearSkyIndexAt(history, history.clearSky, issueTime, lastKnown, peak, daytimeHours, minShare, lookbackDays);
-    const out = new Float64Array(targets.ts.length);
-    for (let j = 0; j < out.length; j++) {
-      const cs = targets.clearSky[j];
-      out[j] = isKnown(cs) ? k * cs : NaN;
-    }
-    return out;
+    return timesClearSky(clearSkyIndexAt(history, history.clearSky, issueTime, lastKnown, peak, daytimeHours, minShare, lookbackDays), targets.clearSky);
   };
 }
 
@@ -162,6 +156,14 @@ function smartPersistenceSettings(options: SmartPersistenceOptions): {daytimeHou
     throw new SunlineError(messages.forecastBadOption("smartPersistence", "minClearSkyShare", minShare, "a number between 0 and 1 (exclusive)"));
   }
   return {daytimeHours, lookbackDays, minShare};
+}
+
+/** Smart persistence's forecast: k × each target's clear-sky energy (NaN where that is missing). */
+function timesClearSky(k: number, clearSky: Values): Float64Array {
+  return Float64Array.from({length: clearSky.length}, (_, j) => {
+    const cs = clearSky[j];
+    return isKnown(cs) ? k * cs : NaN;
+  });
 }
 
 /** k at an issue time, given the last hour known then and the clear-sky peak of the hours up to it. */
@@ -279,11 +281,7 @@ export function referenceForecaster(history: HourlyHistory): (targets: TargetHou
     checkHours("references: targets.ts", targets.ts, false);
     checkLength("references: targets.clearSky", targets.clearSky, targets.ts.length, "targets.ts");
     if (targets.clearSky === undefined) throw new SunlineError(messages.forecastNeedsClearSky("smartPersistence", "targets"));
-    const k = indexAt(issueTime);
-    const smart = Float64Array.from({length: targets.ts.length}, (_, j) => {
-      const cs = targets.clearSky![j];
-      return isKnown(cs) ? k * cs : NaN;
-    });
+    const smart = timesClearSky(indexAt(issueTime), targets.clearSky);
     table.advance(history, lastKnownIndex(history.ts, issueTime));
     return {persistence: persistenceOf(history, targets, issueTime, PERSISTENCE_FALLBACK_DAYS), smartPersistence: smart, climatology: table.forecast(targets)};
   };

@@ -14,10 +14,10 @@ import type {TablePartitions} from "./manifest.ts";
 
 export const PARTS_DIR = "parts";
 
-export async function writePartitions(conn: DuckDBConnection, snapshotDir: string, table: string, orderBy: string, tsColumn: string): Promise<TablePartitions> {
+/** `rows`: the table's row count (already counted by the snapshot writer). */
+export async function writePartitions(conn: DuckDBConnection, snapshotDir: string, table: string, orderBy: string, tsColumn: string, rows: number): Promise<TablePartitions> {
   const dir = join(snapshotDir, PARTS_DIR, table);
   const ts = sqlIdent(tsColumn);
-  const [{rows}] = await queryRows<{rows: number}>(conn, `SELECT count(*)::INTEGER AS rows FROM ${sqlIdent(table)}`);
   if (rows === 0) return {by: ["site_id", "year"], files: []};
   await mkdir(join(snapshotDir, PARTS_DIR), {recursive: true});
   await conn.run(

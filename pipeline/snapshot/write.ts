@@ -49,7 +49,7 @@ export async function writeSnapshot(conn: DuckDBConnection, options: WriteSnapsh
     const partitions: Record<string, TablePartitions> = {};
     for (const spec of options.tables) {
       tables[spec.name] = await writeTable(conn, tempDir, spec);
-      if (spec.partitioned && spec.tsColumn) partitions[spec.name] = await writePartitions(conn, tempDir, spec.name, spec.orderBy, spec.tsColumn);
+      if (spec.partitioned && spec.tsColumn) partitions[spec.name] = await writePartitions(conn, tempDir, spec.name, spec.orderBy, spec.tsColumn, tables[spec.name].rows);
       await options.afterTable?.(spec.name);
     }
     const manifest: Manifest = {snapshot_id: options.snapshotId, ...options.manifest, tables, ...(Object.keys(partitions).length > 0 ? {partitions} : {})};

@@ -1,7 +1,7 @@
 // The snapshot's per-site, per-year partitions (pipeline/snapshot/partitions.ts), as pages read
 // them: the manifest lists the files; a page asks for one site and a period and fetches only the
 // site-years that period touches (at 100 sites, about 1 % of the table per site-year). Built by the
-// build at data/parts/<table>/<site>/<year>.parquet (loaders/partitions.ts makes the same path).
+// build at data/parts/<table>/<site>/<year>.parquet (scripts/partitions.ts makes the same path).
 //
 // The page hands in its FileAttachment: Framework's build requires FileAttachment() calls in a page
 // or component to have a literal name, so that it can find the file, while these files are found

@@ -218,7 +218,7 @@ export function prepareProphetFit(input: ProphetFitInput): PreparedProphetFit {
     finish(answer) {
       const t0 = performance.now();
       const model = new ProphetBaseline(capacityKw, params, scales, data, design, optimumOf(answer));
-      model.calibrate();
+      model.calibrate(stan.X);
       model.fitInfo = {...info, fitMs: setupMs + performance.now() - t0};
       return model;
     }
@@ -380,10 +380,10 @@ export class ProphetBaseline {
     return out;
   }
 
-  /** Prophet's prediction, unclipped, with the components written into `out`; summed in a fixed order. */
-  private raw(ds: Series, regressors: Record<string, Series>, out?: ProphetForecast): Float64Array {
+  /** Prophet's prediction, unclipped, with the components written into `out`; summed in a fixed order. `X`: these stamps' design matrix, if already made. */
+  private raw(ds: Series, regressors: Record<string, Series>, out?: ProphetForecast, X?: Float64Array): Float64Array {
     const n = ds.length;
-    const {trend, groups} = prophetComponents(this.design, this.optimum, ds, scaledRegressors(this.scales, regressors));
+    const {trend, groups} = prophetComponents(this.design, this.optimum, ds, scaledRegressors(this.scales, regressors), X);
     const terms = new Float64Array(n);
     const add = (values: Float64Array | undefined, into?: Float64Array) => {
       if (!values) return;
@@ -407,12 +407,13 @@ export class ProphetBaseline {
 
   /**
    * Sets the interval offsets from the in-sample residuals of the fitted daytime rows (called once
-   * by the fit; night hours are forecast as exactly 0 and would only narrow the pooled quantiles).
+   * by the fit, with the design matrix Stan was given; night hours are forecast as exactly 0 and
+   * would only narrow the pooled quantiles).
    * @internal
    */
-  calibrate(): void {
+  calibrate(fitX?: Float64Array): void {
     const {ds, y, up, regressors} = this.data;
-    const fitted = this.raw(ds, regressors);
+    const fitted = this.raw(ds, regressors, undefined, fitX);
     const byHour: number[][] = Array.from({length: 25}, () => []);
     for (let i = 0; i < ds.length; i++) {
       if (!up[i]) continue;

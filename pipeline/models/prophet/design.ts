@@ -162,16 +162,20 @@ export function designMatrix(design: ProphetDesign, ds: ArrayLike<number>, regre
   return X;
 }
 
-/** Prophet's forecast from the optimum: the trend and each group's component, in y's unit (multiplicative groups: as fractions of the trend). */
+/**
+ * Prophet's forecast from the optimum: the trend and each group's component, in y's unit
+ * (multiplicative groups: as fractions of the trend). `X`, when given, is these stamps' design
+ * matrix already made (the fit's own, for the in-sample pass).
+ */
 export function prophetComponents(
   design: ProphetDesign,
   optimum: DesignOptimum,
   ds: ArrayLike<number>,
-  regressors: Record<string, ArrayLike<number>>
+  regressors: Record<string, ArrayLike<number>>,
+  X: Float64Array = designMatrix(design, ds, regressors)
 ): {trend: Float64Array; groups: Map<string, Float64Array>} {
   const n = ds.length;
   const K = design.columns.length;
-  const X = designMatrix(design, ds, regressors);
   const trend = new Float64Array(n);
   const cps = design.changepointsT;
   for (let i = 0; i < n; i++) {

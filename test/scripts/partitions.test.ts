@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it, vi} from "vitest";
 import {readManifest} from "../../pipeline/snapshot/read.ts";
 import {withTempDir, writeTinyConfigFile} from "../helpers.ts";
 
-describe("loaders/partitions", () => {
+describe("scripts/partitions", () => {
   afterEach(() => {
     vi.unstubAllEnvs();
     vi.resetModules();
@@ -17,7 +17,7 @@ describe("loaders/partitions", () => {
       vi.stubEnv("SUNLINE_CONFIG", await writeTinyConfigFile(dir));
       vi.stubEnv("SUNLINE_DATA_DIR", join(dir, "data"));
       vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-      const {linkPartitions, partitionRoutes} = await import("../../loaders/partitions.ts");
+      const {linkPartitions, partitionRoutes} = await import("../../scripts/partitions.ts");
       expect(await partitionRoutes()).toEqual([]);
       const {ensureSnapshot} = await import("../../loaders/snapshotTable.ts");
       const {snapshotDir} = await ensureSnapshot();
