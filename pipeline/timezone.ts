@@ -24,6 +24,26 @@ export function utcOffsetMs(timeZone: string, utcMs: number): number {
 
 
 /**
+ * Offsets already asked for, per zone and instant: every fit, calibration and issue (and every
+ * backtest origin) asks for the same target hours again, and Intl formatting is the slow part.
+ * Keyed by the exact instant, so a zone whose clock changes off the hour is still exact.
+ */
+const offsetCache = new Map<string, Map<number, number>>();
+/** Instants kept per zone before its cache starts over (about 114 years of hours). */
+const MAX_CACHED_OFFSETS = 1_000_000;
+
+function cachedOffsetMs(timeZone: string, utcMs: number): number {
+  let zone = offsetCache.get(timeZone);
+  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  let offset = zone.get(utcMs);
+  if (offset === undefined) {
+    if (zone.size >= MAX_CACHED_OFFSETS) zone.clear();
+    zone.set(utcMs, (offset = utcOffsetMs(timeZone, utcMs)));
+  }
+  return offset;
+}
+
+/**
  * `issueTimeOf(t)`: the latest instant at or before `t` when the site's wall clock reads
  * `hourLocal`:00, e.g. local midnight before each target hour. Cached per local day.
  */
@@ -34,17 +54,13 @@ export function localIssueTimes(timeZone: string, hourLocal = 0): (utcMs: number
     if (v === undefined) {
       const wall = localDayUtc + hourLocal * 3_600_000;
       // Two passes settle the offset on days with a clock change.
-      v = wall - utcOffsetMs(timeZone, wall - utcOffsetMs(timeZone, wall));
+      v = wall - cachedOffsetMs(timeZone, wall - cachedOffsetMs(timeZone, wall));
       cache.set(localDayUtc, v);
     }
     return v;
   };
-  // Models ask for the same target hours again and again, and Intl formatting is the slow part.
-  const offsets = new Map<number, number>();
   return (utcMs: number) => {
-    let offset = offsets.get(utcMs);
-    if (offset === undefined) offsets.set(utcMs, (offset = utcOffsetMs(timeZone, utcMs)));
-    const local = utcMs + offset;
+    const local = utcMs + cachedOffsetMs(timeZone, utcMs);
     const day = Math.floor(local / 86_400_000) * 86_400_000;
     const today = at(day);
     return today <= utcMs ? today : at(day - 86_400_000);

@@ -9,7 +9,7 @@ import type {BacktestMetric, BacktestWindow} from "./run.ts";
 import {runBacktestStage} from "./stage.ts";
 
 export {walkForwardSplits, type Split, type SplitOptions} from "./splits.ts";
-export {runBacktest, type BacktestMetric, type BacktestPrediction, type BacktestResult, type BacktestWindow} from "./run.ts";
+export {runBacktest, type BacktestMetric, type BacktestResult, type BacktestWindow} from "./run.ts";
 export {BACKTEST_TABLES, createBacktestTables, createEmptyBacktestTables, writeBacktest} from "./tables.ts";
 export {formatBacktestSummary, type BacktestRecord} from "./summary.ts";
 export {runBacktestStage, type BacktestStageSummary} from "./stage.ts";

@@ -9,22 +9,18 @@
 // `backtest_predictions`, `backtest_windows` and `backtest_metrics` (tables.ts writes them).
 import type {DuckDBConnection} from "@duckdb/node-api";
 import type {SunlineConfig} from "../config.ts";
-import {scoreForecasts, type AccuracyRow} from "../forecast/accuracy.ts";
+import {concatScoringColumns, scoreColumns, scoringColumns, type AccuracyRow, type ScoringColumns} from "../forecast/accuracy.ts";
 import {actualLookup, capacityLookup, loadFleetData, targetWeather, type FleetData} from "../forecast/fleetData.ts";
-import {fitFleets} from "../forecast/fitFleets.ts";
+import {fitFleets, type FleetFits} from "../forecast/fitFleets.ts";
+import {yieldToEventLoop} from "../eventLoop.ts";
 import {hourGeometry} from "../forecast/hybrid.ts";
-import {issueForecasts, targetHours, type ForecastRow} from "../forecast/issue.ts";
+import {issueForecasts, targetHours} from "../forecast/issue.ts";
+import {appendForecastRows} from "../forecast/stage.ts";
+import {BACKTEST_ROWS, createBacktestRowsTable} from "./tables.ts";
 import {HOUR_MS} from "../forecast/series.ts";
 import {messages, SunlineError} from "../messages.ts";
 import {localIssuesBetween} from "../timezone.ts";
 import {walkForwardSplits, type Split} from "./splits.ts";
-import {pushAll} from "../arrays.ts";
-
-export interface BacktestPrediction extends ForecastRow {
-  window: number;
-  origin: number;
-  actual_kwh: number;
-}
 
 export interface BacktestWindow extends Split {
   mode: "expanding" | "sliding";
@@ -33,6 +29,11 @@ export interface BacktestWindow extends Split {
   hybrid_sites: number;
   transfer_sites: number;
   rows: number;
+  /**
+   * Seconds this origin's fit and issue held up the run. Origins overlap (the next one's Prophet
+   * fits run while this one trains its GBDT and issues), so they add up to the run's time, not to
+   * the CPU time of each fit.
+   */
   fit_seconds: number;
   issue_seconds: number;
 }
@@ -44,7 +45,8 @@ export interface BacktestMetric extends AccuracyRow {
 
 export interface BacktestResult {
   windows: BacktestWindow[];
-  predictions: BacktestPrediction[];
+  /** Forecast rows issued, written to the connection's BACKTEST_ROWS table as each origin is done (tables.ts). */
+  predictions: number;
   metrics: BacktestMetric[];
   skipped: {window: number; site_id: string; reason: string}[];
   seconds: number;
@@ -67,7 +69,8 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
   let t = performance.now();
   const data = await loadFleetData(conn);
   add("load", performance.now() - t);
-  if (data.sites.length === 0) return {windows: [], predictions: [], metrics: [], skipped: [], seconds: 0, stage_seconds: stages};
+  await createBacktestRowsTable(conn);
+  if (data.sites.length === 0) return {windows: [], predictions: 0, metrics: [], skipped: [], seconds: 0, stage_seconds: stages};
   const first = Math.min(...data.sites.map((s) => s.firstKnown));
   const end = Math.max(...data.sites.map((s) => s.endKnown));
   const splits = walkForwardSplits({
@@ -87,15 +90,26 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
 
   const actual = actualLookup(data);
   const windows: BacktestWindow[] = [];
-  const predictions: BacktestPrediction[] = [];
+  // The rows go to DuckDB as each site is issued; only the columns scoring needs stay here, per origin
+  // (at 100 sites the rows as objects were a gigabyte).
+  const scoring: ScoringColumns[] = [];
+  let predictions = 0;
   const skipped: BacktestResult["skipped"] = [];
-  for (const split of splits) {
-    const label = `backtest window ${split.window} (origin ${iso(split.origin).slice(0, 10)})`;
-    const history = windowed(data, split);
-    let fitMs = 0, issueMs = 0, hybridSites = 0, transferSites = 0;
-    const rows: BacktestPrediction[] = [];
+  const labelOf = (split: Split) => `backtest window ${split.window} (origin ${iso(split.origin).slice(0, 10)})`;
+  const start = (split: Split) =>
+    fitFleets(windowed(data, split), split.trainEnd, cfg, {label: labelOf(split), log: o.log, skip: (site_id, reason) => skipped.push({window: split.window, site_id, reason})});
+  let next: Promise<FleetFits> | null = null;
+  for (const [w, split] of splits.entries()) {
+    const label = labelOf(split);
+    let fitMs = 0, issueMs = 0, hybridSites = 0, transferSites = 0, rows = 0;
+    const scored: ScoringColumns[] = [];
     t = performance.now();
-    const fits = fitFleets(history, split.trainEnd, cfg, {label, log: o.log, skip: (site_id, reason) => skipped.push({window: split.window, site_id, reason})});
+    const fits: FleetFits = next ? await next : start(split);
+    // The next origin's Prophet fits start once this one's are done: they run on the worker threads
+    // while this thread trains this origin's GBDT and issues its forecasts. (Origins are independent:
+    // the results are the same as one after the other.)
+    const following = splits[w + 1];
+    next = following ? fits.baselinesDone.catch(() => {}).then(() => start(following)) : null;
     for await (const fit of fits) {
       fitMs += performance.now() - t;
       t = performance.now();
@@ -106,7 +120,10 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
           model: fit.fleet.models.get(s.meta.id)!, modelKind: fit.kind, modelVersion: `backtest-${split.window}`, run: "backtest", series,
           geometry: geometry.get(s.meta.id)!, issues: issuesOf(split, s.meta.timezone), horizon: cfg.horizon_h, weather, topContributions: 0, snapshotId: "backtest"
         });
-        for (const r of issued) rows.push({...r, window: split.window, origin: split.origin, actual_kwh: actual(r)});
+        await appendForecastRows(conn, BACKTEST_ROWS, issued);
+        scored.push(scoringColumns(issued, actual));
+        rows += issued.length;
+        await yieldToEventLoop();
       }
       if (fit.kind === "hybrid") hybridSites = fit.issueFor.length;
       else transferSites = fit.issueFor.length;
@@ -116,9 +133,10 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
     }
     add("fit", fitMs);
     add("issue", issueMs);
-    pushAll(predictions, rows);
+    scoring.push(concatScoringColumns(scored));
+    predictions += rows;
     windows.push({
-      ...split, mode: bt.mode, sites: hybridSites + transferSites, hybrid_sites: hybridSites, transfer_sites: transferSites, rows: rows.length,
+      ...split, mode: bt.mode, sites: hybridSites + transferSites, hybrid_sites: hybridSites, transfer_sites: transferSites, rows,
       fit_seconds: Math.round(fitMs / 100) / 10, issue_seconds: Math.round(issueMs / 100) / 10
     });
     o.progress?.(windows.length, splits.length, label);
@@ -127,10 +145,8 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
   t = performance.now();
   const capacity = capacityLookup(data);
   const metrics: BacktestMetric[] = [
-    ...scoreForecasts(predictions, (r) => (r as BacktestPrediction).actual_kwh, capacity).map((m) => ({...m, window: 0})),
-    ...splits.flatMap((split) =>
-      scoreForecasts(predictions.filter((r) => r.window === split.window), (r) => (r as BacktestPrediction).actual_kwh, capacity).map((m) => ({...m, window: split.window}))
-    )
+    ...scoreColumns(concatScoringColumns(scoring), capacity).map((m) => ({...m, window: 0})),
+    ...windows.flatMap((w, k) => scoreColumns(scoring[k], capacity).map((m) => ({...m, window: w.window})))
   ];
   add("score", performance.now() - t);
   return {windows, predictions, metrics, skipped, seconds: Math.round((performance.now() - started) / 100) / 10, stage_seconds: stages};

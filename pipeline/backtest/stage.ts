@@ -79,8 +79,8 @@ export async function runBacktestStage(conn: DuckDBConnection, o: BacktestStageO
   // backtest.json is written last: its presence marks a complete cache entry.
   await writeBacktest(conn, result, dir, {key, config: o.config.backtest, horizon_h: o.config.forecast.horizon_h, issue_hour_local: o.config.forecast.issue_hour_local});
   await pruneEntries(join(o.dataDir, "backtest"), new Set([key]), KEEP_CACHED);
-  o.log(`backtest: ${result.windows.length} windows, ${result.predictions.length} forecast hours in ${result.seconds} s (cached in ${dir})`);
-  return {...summary, windows: result.windows.length, predictions: result.predictions.length, seconds: result.seconds, stage_seconds: result.stage_seconds, skipped: result.skipped, result, dir};
+  o.log(`backtest: ${result.windows.length} windows, ${result.predictions} forecast hours in ${result.seconds} s (cached in ${dir})`);
+  return {...summary, windows: result.windows.length, predictions: result.predictions, seconds: result.seconds, stage_seconds: result.stage_seconds, skipped: result.skipped, result, dir};
 }
 
 /**

@@ -5,7 +5,7 @@ import type {DuckDBConnection} from "@duckdb/node-api";
 import {mkdir, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {createTableFromObjects, sqlIdent, sqlString, type ColumnType} from "../db.ts";
-import {appendForecastRows, FORECAST_COLUMNS} from "../forecast/stage.ts";
+import {FORECAST_COLUMNS} from "../forecast/stage.ts";
 import type {BacktestMetric, BacktestResult, BacktestWindow} from "./run.ts";
 
 export const BACKTEST_TABLES = ["backtest_predictions", "backtest_windows", "backtest_metrics", "backtest_by_hour"] as const;
@@ -23,17 +23,23 @@ const METRIC_COLUMNS: [keyof BacktestMetric & string, ColumnType][] = [
   ["period_start", "TIMESTAMP"], ["period_end", "TIMESTAMP"], ["forecast_weather_share", "DOUBLE"]
 ];
 
+/** Where runBacktest writes its forecast rows as it goes (createBacktestTables turns them into backtest_predictions). */
+export const BACKTEST_ROWS = "_backtest_rows";
+
+export async function createBacktestRowsTable(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BACKTEST_ROWS} (${FORECAST_COLUMNS})`);
+}
+
+/** The backtest tables from `result` and the rows runBacktest wrote on this connection. */
 export async function createBacktestTables(conn: DuckDBConnection, result: BacktestResult): Promise<void> {
   await createTableFromObjects(conn, "backtest_windows", WINDOW_COLUMNS, result.windows);
   await createTableFromObjects(conn, "backtest_metrics", METRIC_COLUMNS, result.metrics);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _backtest_rows (${FORECAST_COLUMNS})`);
-  await appendForecastRows(conn, "_backtest_rows", result.predictions);
   // The window comes back from the model version each origin's rows carry ("backtest-<window>").
   await conn.run(`CREATE OR REPLACE TABLE backtest_predictions AS
     SELECT w."window", w.origin, r.* EXCLUDE (run, issued_in), p.energy_kwh AS actual_kwh
-    FROM _backtest_rows r JOIN backtest_windows w ON r.model_version = 'backtest-' || w."window"
+    FROM ${BACKTEST_ROWS} r JOIN backtest_windows w ON r.model_version = 'backtest-' || w."window"
     LEFT JOIN production_hourly p ON p.site_id = r.site_id AND p.ts = r.ts`);
-  await conn.run("DROP TABLE _backtest_rows");
+  await conn.run(`DROP TABLE ${BACKTEST_ROWS}`);
   // Error by the site's local hour of day, fleet-wide on capacity-normalised values (as the fleet
   // rows of backtest_metrics): where in the day each model goes wrong. Daytime hours with an outcome.
   await conn.run(`CREATE OR REPLACE TABLE backtest_by_hour AS
@@ -53,7 +59,8 @@ export async function createBacktestTables(conn: DuckDBConnection, result: Backt
 
 /** The backtest tables with no rows (backtest disabled, or too little history for an origin). */
 export async function createEmptyBacktestTables(conn: DuckDBConnection): Promise<void> {
-  await createBacktestTables(conn, {windows: [], predictions: [], metrics: [], skipped: [], seconds: 0, stage_seconds: {}});
+  await createBacktestRowsTable(conn);
+  await createBacktestTables(conn, {windows: [], predictions: 0, metrics: [], skipped: [], seconds: 0, stage_seconds: {}});
 }
 
 /** Writes the tables as Parquet, plus backtest.json (windows, timings, skipped sites), into `dir`. */
@@ -63,7 +70,7 @@ export async function writeBacktest(conn: DuckDBConnection, result: BacktestResu
     await conn.run(`COPY (SELECT * FROM ${sqlIdent(table)}) TO ${sqlString(join(dir, `${table}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
   }
   const summary = {
-    ...meta, seconds: result.seconds, stage_seconds: result.stage_seconds, windows: result.windows.length, predictions: result.predictions.length, skipped: result.skipped
+    ...meta, seconds: result.seconds, stage_seconds: result.stage_seconds, windows: result.windows.length, predictions: result.predictions, skipped: result.skipped
   };
   await writeFile(join(dir, "backtest.json"), `${JSON.stringify(summary, null, 2)}\n`);
 }

@@ -46,24 +46,84 @@ export const SCORED_MODELS: readonly {name: string; value: (r: ForecastRow) => n
   {name: "hybrid", value: (r) => r.forecast_kwh}
 ];
 
-export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: ForecastRow) => number, capacityOf: (siteId: string) => number): AccuracyRow[] {
-  const scored = rows.filter((r) => r.sun_up && Number.isFinite(actualOf(r)));
-  // Columns, read from the row objects once: the groups below gather from them by index.
+/**
+ * The hours a score is computed on, as columns: daytime hours with a measured value, their actual,
+ * each scored model's prediction (SCORED_MODELS order) and the hybrid's interval bounds. Built once
+ * from the rows; the backtest keeps these per origin instead of the rows themselves.
+ */
+export interface ScoringColumns {
+  siteId: string[];
+  ts: Float64Array;
+  horizon: Float64Array;
+  actual: Float64Array;
+  predictions: Float64Array[];
+  lower80: Float64Array;
+  upper80: Float64Array;
+  lower95: Float64Array;
+  upper95: Float64Array;
+  /** 1 where the hour's weather was a forecast known at issue time. */
+  forecastWeather: Uint8Array;
+}
+
+export function scoringColumns(rows: readonly ForecastRow[], actualOf: (r: ForecastRow) => number): ScoringColumns {
+  const scored: ForecastRow[] = [];
+  const actual: number[] = [];
+  for (const r of rows) {
+    if (!r.sun_up) continue;
+    const a = actualOf(r);
+    if (!Number.isFinite(a)) continue;
+    scored.push(r);
+    actual.push(a);
+  }
   const column = (value: (r: ForecastRow) => number) => Float64Array.from(scored, value);
+  return {
+    siteId: scored.map((r) => r.site_id),
+    ts: column((r) => r.ts),
+    horizon: column((r) => r.horizon_h),
+    actual: Float64Array.from(actual),
+    predictions: SCORED_MODELS.map((m) => column(m.value)),
+    lower80: column((r) => r.lower_80), upper80: column((r) => r.upper_80), lower95: column((r) => r.lower_95), upper95: column((r) => r.upper_95),
+    forecastWeather: Uint8Array.from(scored, (r) => (r.weather_kind === "forecast" ? 1 : 0))
+  };
+}
+
+/** Parts one after the other, as one set of columns. */
+export function concatScoringColumns(parts: readonly ScoringColumns[]): ScoringColumns {
+  const n = parts.reduce((a, p) => a + p.ts.length, 0);
+  const cat = <T extends Float64Array | Uint8Array>(make: (n: number) => T, get: (p: ScoringColumns) => T): T => {
+    const out = make(n);
+    let o = 0;
+    for (const p of parts) {
+      out.set(get(p), o);
+      o += get(p).length;
+    }
+    return out;
+  };
+  const f64 = (get: (p: ScoringColumns) => Float64Array) => cat((k) => new Float64Array(k), get);
+  return {
+    siteId: parts.flatMap((p) => p.siteId),
+    ts: f64((p) => p.ts), horizon: f64((p) => p.horizon), actual: f64((p) => p.actual),
+    predictions: SCORED_MODELS.map((_, k) => f64((p) => p.predictions[k])),
+    lower80: f64((p) => p.lower80), upper80: f64((p) => p.upper80), lower95: f64((p) => p.lower95), upper95: f64((p) => p.upper95),
+    forecastWeather: cat((k) => new Uint8Array(k), (p) => p.forecastWeather)
+  };
+}
+
+export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: ForecastRow) => number, capacityOf: (siteId: string) => number): AccuracyRow[] {
+  return scoreColumns(scoringColumns(rows, actualOf), capacityOf);
+}
+
+export function scoreColumns(cols: ScoringColumns, capacityOf: (siteId: string) => number): AccuracyRow[] {
+  const {siteId, actual, predictions, horizon, ts, forecastWeather} = cols;
   const capacities = new Map<string, number>();
-  const capacity = column((r) => capacities.get(r.site_id) ?? capacities.set(r.site_id, capacityOf(r.site_id)).get(r.site_id)!);
-  const actual = column(actualOf);
-  const predictions = SCORED_MODELS.map((m) => column(m.value));
+  const capacity = Float64Array.from(siteId, (id) => capacities.get(id) ?? capacities.set(id, capacityOf(id)).get(id)!);
   const reference = predictions[SCORED_MODELS.findIndex((m) => m.name === "smart persistence")];
-  const bounds = {lower80: column((r) => r.lower_80), upper80: column((r) => r.upper_80), lower95: column((r) => r.lower_95), upper95: column((r) => r.upper_95)};
-  const horizon = column((r) => r.horizon_h);
-  const ts = column((r) => r.ts);
-  const forecastWeather = Uint8Array.from(scored, (r) => (r.weather_kind === "forecast" ? 1 : 0));
+  const bounds = {lower80: cols.lower80, upper80: cols.upper80, lower95: cols.lower95, upper95: cols.upper95};
   // Grouped once: filtering the rows per site would cost sites × rows, which grows with the fleet squared.
   const bySite = new Map<string, number[]>();
-  scored.forEach((r, i) => (bySite.get(r.site_id) ?? bySite.set(r.site_id, []).get(r.site_id)!).push(i));
+  siteId.forEach((id, i) => (bySite.get(id) ?? bySite.set(id, []).get(id)!).push(i));
   const sites = [...bySite.keys()].sort();
-  const everyRow = Array.from(scored.keys());
+  const everyRow = Array.from(siteId.keys());
   const out: AccuracyRow[] = [];
   for (const site of [...sites, "fleet"]) {
     const fleet = site === "fleet";

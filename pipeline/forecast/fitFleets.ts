@@ -8,7 +8,7 @@
 // at all is skipped with its reason, not thrown: the rest of the run still publishes.
 import type {SunlineConfig} from "../config.ts";
 import type {FleetData, SiteSeries} from "./fleetData.ts";
-import {DEFAULT_HYBRID_GBDT, fitHybridFleet, type HybridFleet} from "./hybrid.ts";
+import {DEFAULT_HYBRID_GBDT, finishHybridFleet, startHybridFleet, type HybridFleet, type StartedFleet} from "./hybrid.ts";
 import type {ConformalCalibration} from "./intervals.ts";
 import {DAY_MS} from "./series.ts";
 import {localIssueTimes} from "../timezone.ts";
@@ -38,21 +38,49 @@ export interface FitFleetsOptions {
   log: (message: string) => void;
 }
 
+/** The fleets of one fit, yielded in turn; the first one's Prophet fits are under way from the start. */
+export interface FleetFits extends AsyncIterable<FittedFleet> {
+  /**
+   * Settles when the first fleet's Prophet fits are done (or could not start): the moment a caller
+   * with another fit to do can start it, so that its Prophet fits run on the worker threads while
+   * this thread trains the GBDT and issues with this one.
+   */
+  baselinesDone: Promise<void>;
+}
+
 /**
  * Fits the hybrid fleet, then the fleet-transfer one, each yielded when ready (the caller issues
  * with it and frees it before the next is fitted). The transfer fleet's `issueFor` grows with the
- * sites whose Prophet fit failed in the hybrid one.
+ * sites whose Prophet fit failed in the hybrid one. The hybrid fleet's Prophet fits start at once.
  */
-export async function* fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig, o: FitFleetsOptions): AsyncGenerator<FittedFleet> {
+export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig, o: FitFleetsOptions): FleetFits {
   const {plan, tooShort} = planFleets(data, trainEnd, cfg);
   for (const s of tooShort) o.skip(s.meta.id, `${o.label}: under 2 days of history before ${new Date(trainEnd).toISOString()}`);
+  const start = (fit: FleetPlan) => {
+    const given = o.calibrationFor?.(fit.kind) ?? null;
+    try {
+      return {given, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, given ? 0 : undefined)};
+    } catch (error) {
+      return {given, error};
+    }
+  };
+  const first = plan.find((p) => p.issueFor.length > 0);
+  const firstStart = first && start(first);
+  return {
+    baselinesDone: firstStart?.started?.baselinesDone ?? Promise.resolve(),
+    [Symbol.asyncIterator]: () => fleets(plan, (fit) => (fit === first ? firstStart! : start(fit)), o)
+  };
+}
+
+async function* fleets(plan: FleetPlan[], start: (fit: FleetPlan) => {given: ConformalCalibration | null; started?: StartedFleet; error?: unknown}, o: FitFleetsOptions): AsyncGenerator<FittedFleet> {
   const transfer = plan.find((p) => p.kind === "fleet-transfer")!;
   for (const fit of plan) {
     if (fit.issueFor.length === 0) continue;
-    const given = o.calibrationFor?.(fit.kind) ?? null;
+    const {given, started, error} = start(fit);
     let fleet: HybridFleet;
     try {
-      fleet = await fitFleet(fit.kind, fit.sites, trainEnd, data, cfg, given ? 0 : undefined);
+      if (!started) throw error;
+      fleet = await finishHybridFleet(started);
     } catch (error) {
       // Too little data to fit (e.g. a fleet a few days old) is not a failed run.
       const reason = error instanceof Error ? error.message : String(error);
@@ -106,8 +134,8 @@ export function fitParams(kind: FleetKind, cfg: ForecastConfig): Record<string, 
   return {baseline: kind === "hybrid" ? "prophet" : "none", prophet: kind === "hybrid" ? cfg.prophet : {}, gbdt: {...DEFAULT_HYBRID_GBDT, ...cfg.gbdt}, issue_hour_local: cfg.issue_hour_local};
 }
 
-export async function fitFleet(kind: FleetKind, sites: readonly SiteSeries[], trainEnd: number, data: FleetData, cfg: ForecastConfig, calibrationFraction?: number): Promise<HybridFleet> {
-  return fitHybridFleet(
+function startFleet(kind: FleetKind, sites: readonly SiteSeries[], trainEnd: number, data: FleetData, cfg: ForecastConfig, calibrationFraction?: number): StartedFleet {
+  return startHybridFleet(
     sites.map((s) => ({id: s.meta.id, site: s.meta, series: s, issueTimeOf: localIssueTimes(s.meta.timezone, cfg.issue_hour_local)})),
     {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction, horizonH: cfg.horizon_h}
   );

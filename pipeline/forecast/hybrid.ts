@@ -25,6 +25,7 @@ import {DAY_MS, HOUR_MS, isKnown} from "./series.ts";
 import {fitProphetBaselines, ProphetBaseline, type ProphetBaselineJson, type ProphetFitInput, type ProphetParams} from "../models/prophet/index.ts";
 import {GbdtModel, trainGbdt, type GbdtModelJson, type GbdtParams} from "../models/gbdt/index.ts";
 import {localIssueTimes} from "../timezone.ts";
+import {yieldToEventLoop} from "../eventLoop.ts";
 import {extraterrestrialNormal} from "../solar/clearSky.ts";
 import {clearSkyOnPlane, type ClearSkyPlane} from "../solar/irradiance.ts";
 import {solarPosition} from "../solar/solarPosition.ts";
@@ -325,15 +326,18 @@ export class HybridModel {
     const n = r.ts.length;
     const cap = this.site.capacityKw;
     const base = this.baseline(r);
-    const feats = features(r, base, cap, this.weatherNames);
-    const corr = n > 0 ? this.gbdt.predict(feats) : new Float64Array(0);
+    // The correction is 0 at night: features and trees for the daytime rows only (half the hours).
+    const day: number[] = [];
+    for (let i = 0; i < n; i++) if (r.geo.sunUp[i]) day.push(i);
+    const dayFeats = features(r, base, cap, this.weatherNames, day);
+    const corrDay = day.length > 0 ? this.gbdt.predict(dayFeats) : new Float64Array(0);
     const out: HybridForecast = {
       ts: r.ts, issueTime: r.issue, horizonH: r.horizon, prediction: new Float64Array(n), baseline_kwh: base,
       correction_kwh: new Float64Array(n), unclipped: new Float64Array(n), clearSky_kwh: r.geo.clearKwh, sunUp: r.geo.sunUp, intervals: []
     };
-    for (let i = 0; i < n; i++) {
-      if (!r.geo.sunUp[i]) continue;
-      out.correction_kwh[i] = corr[i] * cap;
+    for (let j = 0; j < day.length; j++) {
+      const i = day[j];
+      out.correction_kwh[i] = corrDay[j] * cap;
       out.unclipped[i] = base[i] + out.correction_kwh[i];
       out.prediction[i] = Math.min(cap, CLEAR_SKY_CEILING * r.geo.clearKwh[i], Math.max(0, out.unclipped[i]));
     }
@@ -343,9 +347,8 @@ export class HybridModel {
     }
     const top = input.topContributions ?? 0;
     if (top > 0 && n > 0) {
-      // TreeSHAP costs about a millisecond per row: daytime rows only (the correction is 0 at night).
-      const day = Array.from({length: n}, (_, i) => i).filter((i) => r.geo.sunUp[i]);
-      const phi = day.length ? this.gbdt.contributions(feats.map((c) => Float64Array.from(day, (i) => c[i]))) : [];
+      // TreeSHAP costs about a millisecond per row: daytime rows only, as for the prediction.
+      const phi = day.length ? this.gbdt.contributions(dayFeats) : [];
       out.contributions = Array.from({length: n}, () => []);
       day.forEach((i, j) => {
         out.contributions![i] = this.featureNames
@@ -384,10 +387,16 @@ function featureNames(weather: string[]): string[] {
   return names;
 }
 
-function features(r: Rows, base: Float64Array, cap: number, weather: string[]): Float64Array[] {
-  const n = r.ts.length;
+/** The GBDT's feature columns for the rows `at` (default: every row). */
+function features(r: Rows, base: Float64Array, cap: number, weather: string[], at?: readonly number[]): Float64Array[] {
+  const n = at ? at.length : r.ts.length;
   const cols: Float64Array[] = [];
-  const col = (f: (i: number) => number) => cols.push(Float64Array.from({length: n}, (_, i) => f(i)));
+  const col = (f: (i: number) => number) => {
+    const c = new Float64Array(n);
+    if (at) for (let j = 0; j < n; j++) c[j] = f(at[j]);
+    else for (let i = 0; i < n; i++) c[i] = f(i);
+    cols.push(c);
+  };
   col((i) => (((r.ts[i] / HOUR_MS) % 24) + 24) % 24);
   const doy = (i: number) => ((r.ts[i] / 86_400_000) % 365.2425) / 365.2425;
   col((i) => Math.sin(2 * Math.PI * doy(i)));
@@ -450,9 +459,45 @@ export interface HybridFleet {
  * (the residuals are divided by the hour's clear sky, so sites of any size pool). See the header.
  */
 export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options: FleetOptions): Promise<HybridFleet> {
+  return finishHybridFleet(startHybridFleet(inputs, options));
+}
+
+/**
+ * A fleet fit whose Prophet half is under way: the per-site splits are made and the Prophet fits
+ * run on worker threads. `finishHybridFleet` waits for them and trains the GBDT and calibration on
+ * this thread, so a caller with several fits to do (the backtest's origins) can start the next
+ * one's Prophet fits while this thread finishes the current one.
+ */
+export interface StartedFleet {
+  /** Settles when the Prophet fits are done (at once without a baseline). */
+  readonly baselinesDone: Promise<void>;
+  /** @internal */
+  readonly state: StartState;
+}
+
+interface StartState {
+  inputs: readonly FleetSiteInput[];
+  options: FleetOptions;
+  weatherNames: string[];
+  prophetWeather: string[];
+  splits: SiteSplit[];
+  fitted: Promise<(ProphetBaseline | Error | null)[]>;
+  prophetMs: () => number;
+}
+
+interface SiteSplit {
+  input: FleetSiteInput;
+  history: HybridSeries;
+  fitIdx: number[];
+  calIdx: number[];
+  fitTs: Float64Array;
+  fitGeo: HourGeometry;
+  prophetInput: ProphetFitInput;
+}
+
+/** Checks the inputs, splits every site by time and starts the Prophet fits. Throws on bad input or too little data. */
+export function startHybridFleet(inputs: readonly FleetSiteInput[], options: FleetOptions): StartedFleet {
   const calFrac = options.calibrationFraction ?? 0.2;
-  const horizonH = options.horizonH ?? 48;
-  const leadDays = Math.max(1, Math.ceil(horizonH / 24));
   const valFrac = options.validationFraction ?? 0.15;
   const mode = options.baseline ?? "prophet";
   if (inputs.length === 0) throw new RangeError("hybrid: no sites to fit");
@@ -465,15 +510,8 @@ export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options:
   }
   const prophetWeather = mode === "none" ? [] : (options.prophetWeather ?? (weatherNames.includes("ghi") ? ["ghi"] : [])).filter((w) => weatherNames.includes(w));
   const pick = (idx: number[], v: ArrayLike<number>) => Float64Array.from(idx, (i) => v[i]);
-
-  interface Prepared {input: FleetSiteInput; history: HybridSeries; fitIdx: number[]; calIdx: number[]; model: HybridModel}
-  const prepared: Prepared[] = [];
-  const trainParts: {feats: Float64Array[]; target: Float64Array}[] = [];
-  const validParts: {feats: Float64Array[]; target: Float64Array}[] = [];
-  let fitHours = 0;
-  let fitFirst = Infinity, fitLast = -Infinity, calFirst = Infinity, calLast = -Infinity;
   // Per site: the split by time, and Prophet's fit input.
-  const splits = inputs.map((input) => {
+  const splits = inputs.map((input): SiteSplit => {
     const {site, series} = input;
     // Training hours: before trainEnd, energy known, weather known (for the names given).
     const trainIdx: number[] = [];
@@ -503,8 +541,32 @@ export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options:
     return {input, history, fitIdx, calIdx, fitTs, fitGeo, prophetInput};
   });
   const p0 = performance.now();
-  const fitted = mode === "prophet" ? await fitProphetBaselines(splits.map((s) => s.prophetInput), {threads: options.threads}) : splits.map(() => null);
-  const prophetMs = performance.now() - p0;
+  let p1 = p0;
+  const fitted: Promise<(ProphetBaseline | Error | null)[]> =
+    mode === "prophet" ? fitProphetBaselines(splits.map((s) => s.prophetInput), {threads: options.threads}) : Promise.resolve(splits.map(() => null));
+  const baselinesDone = fitted.then(() => void (p1 = performance.now()));
+  // A caller that never finishes this fit (it stopped on another error) must not see an unhandled rejection.
+  baselinesDone.catch(() => {});
+  return {baselinesDone, state: {inputs, options, weatherNames, prophetWeather, splits, fitted, prophetMs: () => p1 - p0}};
+}
+
+/** Waits for the Prophet fits, then trains the fleet's GBDT and calibrates its intervals (see fitHybridFleet). */
+export async function finishHybridFleet(started: StartedFleet): Promise<HybridFleet> {
+  const {options, weatherNames, prophetWeather, splits} = started.state;
+  const fitted = await started.state.fitted;
+  await started.baselinesDone;
+  const prophetMs = started.state.prophetMs();
+  const horizonH = options.horizonH ?? 48;
+  const leadDays = Math.max(1, Math.ceil(horizonH / 24));
+  const valFrac = options.validationFraction ?? 0.15;
+  const mode = options.baseline ?? "prophet";
+  const pick = (idx: number[], v: ArrayLike<number>) => Float64Array.from(idx, (i) => v[i]);
+  interface Prepared {input: FleetSiteInput; history: HybridSeries; fitIdx: number[]; calIdx: number[]; model: HybridModel}
+  const prepared: Prepared[] = [];
+  const trainParts: {feats: Float64Array[]; target: Float64Array}[] = [];
+  const validParts: {feats: Float64Array[]; target: Float64Array}[] = [];
+  let fitHours = 0;
+  let fitFirst = Infinity, fitLast = -Infinity, calFirst = Infinity, calLast = -Infinity;
   // A site whose Prophet fit fails leaves the fleet (the caller can forecast it by transfer); the rest go on.
   const failed = splits.flatMap((s, k) => (fitted[k] instanceof Error ? [{id: s.input.id, reason: (fitted[k] as Error).message}] : []));
   if (failed.length === splits.length) throw new RangeError(`hybrid: every Prophet fit failed: ${failed.map((f) => `${f.id}: ${f.reason}`).join("; ")}`);
@@ -512,6 +574,7 @@ export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options:
   for (const [k, {input, history, fitIdx, calIdx, fitTs, fitGeo}] of splits.entries()) {
     const prophet = fitted[k];
     if (prophet instanceof Error) continue;
+    await yieldToEventLoop();
     const {site, series} = input;
     const model = new HybridModel(site, prophet, null as unknown as GbdtModel, weatherNames, prophetWeather, input.issueTimeOf);
     // GBDT rows: daytime fit hours, target = capacity-normalised residual of the (clipped) baseline.
@@ -552,6 +615,7 @@ export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options:
     const model = new HybridModel(p.input.site, p.model.prophet, gbdt, weatherNames, prophetWeather, p.input.issueTimeOf);
     models.set(p.input.id, model);
     if (p.calIdx.length === 0) continue;
+    await yieldToEventLoop();
     const w = p.input.series.weather;
     const ts = pick(p.calIdx, p.input.series.ts);
     const weather = Object.fromEntries(weatherNames.map((n) => [n, pick(p.calIdx, w![n])]));

@@ -8,6 +8,7 @@ import {objectiveFor} from "./objectives.ts";
 import {leafBudget, resolveParams} from "./params.ts";
 import {sampleIndices, seededRandom} from "../../random.ts";
 import {serialOps, startTrainingThreads} from "./workers.ts";
+import {yieldToEventLoop} from "../../eventLoop.ts";
 import type {Dataset, GbdtParams, TrainOptions} from "./types.ts";
 
 export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, options: TrainOptions = {}): Promise<GbdtModel> {
@@ -57,6 +58,8 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
     let bestRound = 0;
 
     for (let round = 0; round < params.rounds; round++) {
+      // Between rounds, other work waiting on this thread (e.g. Prophet fits' next jobs) gets a turn.
+      await yieldToEventLoop();
       objective.gradients(pred, y, grad, hess);
       const sampled = nSample < n ? sampleIndices(n, nSample, random) : null;
       if (sampled) rows.set(sampled);
@@ -75,9 +78,15 @@ export async function trainGbdt(data: Dataset, given: Partial<GbdtParams> = {}, 
           tree.value[leaf.node] = objective.leafValue(residuals) * lr;
         }
       }
-      // Leaves are row ranges: without sampling every row's new output is known without a walk.
-      if (sampled) for (let r = 0; r < n; r++) pred[r] += tree.value[leafOfBinned(tree, binSplit, bins, n, r)];
-      else for (const leaf of leaves) for (let i = leaf.start; i < leaf.end; i++) pred[rows[i]] += tree.value[leaf.node];
+      // Leaves are row ranges: a sampled row's new output is known without a walk; only the rows
+      // left out of the sample walk the tree (the same leaf: the same bins and splits).
+      for (const leaf of leaves) for (let i = leaf.start; i < leaf.end; i++) pred[rows[i]] += tree.value[leaf.node];
+      if (sampled) {
+        for (let r = 0, s = 0; r < n; r++) {
+          if (s < nSample && sampled[s] === r) s++;
+          else pred[r] += tree.value[leafOfBinned(tree, binSplit, bins, n, r)];
+        }
+      }
       trees.push(tree);
       // Like XGBoost without a training eval set, the training loss costs nothing unless asked for.
       if (trackTrain) history.train.push(objective.loss(pred, y));
