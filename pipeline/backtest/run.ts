@@ -96,8 +96,12 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
   let predictions = 0;
   const skipped: BacktestResult["skipped"] = [];
   const labelOf = (split: Split) => `backtest window ${split.window} (origin ${iso(split.origin).slice(0, 10)})`;
+  // The last origin's fit is kept: when the forecast stage's evaluation window starts there, it is
+  // the same fit on the same data, and the forecast stage takes it instead of fitting again.
   const start = (split: Split) =>
-    fitFleets(windowed(data, split), split.trainEnd, cfg, {label: labelOf(split), log: o.log, skip: (site_id, reason) => skipped.push({window: split.window, site_id, reason})});
+    fitFleets(windowed(data, split), split.trainEnd, cfg, {
+      label: labelOf(split), log: o.log, skip: (site_id, reason) => skipped.push({window: split.window, site_id, reason}), keep: split === splits[splits.length - 1]
+    });
   let next: Promise<FleetFits> | null = null;
   for (const [w, split] of splits.entries()) {
     const label = labelOf(split);

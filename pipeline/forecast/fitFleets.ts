@@ -10,7 +10,9 @@ import type {SunlineConfig} from "../config.ts";
 import type {FleetData, SiteSeries} from "./fleetData.ts";
 import {DEFAULT_HYBRID_GBDT, finishHybridFleet, startHybridFleet, type HybridFleet, type StartedFleet} from "./hybrid.ts";
 import type {ConformalCalibration} from "./intervals.ts";
-import {DAY_MS} from "./series.ts";
+import {DAY_MS, HOUR_MS} from "./series.ts";
+import {createHash} from "node:crypto";
+import {sha256, stableStringify} from "../snapshot/hash.ts";
 import {localIssueTimes} from "../timezone.ts";
 
 type ForecastConfig = SunlineConfig["forecast"];
@@ -36,6 +38,13 @@ export interface FitFleetsOptions {
   /** A site that gets no forecast from a fleet, and why. */
   skip: (siteId: string, reason: string) => void;
   log: (message: string) => void;
+  /**
+   * Keep this fit's fleets once the caller is done with them (its free() leaves them be), for the next
+   * fitFleets call with the same data before the cutoff, cutoff and settings to take instead of
+   * fitting again: the backtest's last origin is the forecast stage's evaluation fit when their
+   * cutoffs agree. One fit is kept at a time.
+   */
+  keep?: boolean;
 }
 
 /** The fleets of one fit, yielded in turn; the first one's Prophet fits are under way from the start. */
@@ -54,25 +63,80 @@ export interface FleetFits extends AsyncIterable<FittedFleet> {
  * sites whose Prophet fit failed in the hybrid one. The hybrid fleet's Prophet fits start at once.
  */
 export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig, o: FitFleetsOptions): FleetFits {
+  const given = (kind: FleetKind) => o.calibrationFor?.(kind) ?? null;
+  const reusable = !given("hybrid") && !given("fleet-transfer");
+  const key = reusable && (o.keep || kept) ? fitKey(data, trainEnd, cfg) : null;
+  if (key !== null && kept?.key === key) {
+    const reuse = kept;
+    kept = null;
+    return reuseFits(reuse, data, o);
+  }
+  // Messages name the fit by the caller's label; a kept fit says them again under its reuser's.
+  const events: FitEvent[] = [];
+  const say = (event: FitEvent) => {
+    events.push(event);
+    emit(event, o);
+  };
   const {plan, tooShort} = planFleets(data, trainEnd, cfg);
-  for (const s of tooShort) o.skip(s.meta.id, `${o.label}: under 2 days of history before ${new Date(trainEnd).toISOString()}`);
+  for (const s of tooShort) say({siteId: s.meta.id, skip: (label) => `${label}: under 2 days of history before ${new Date(trainEnd).toISOString()}`});
   const start = (fit: FleetPlan) => {
-    const given = o.calibrationFor?.(fit.kind) ?? null;
+    const calibration = given(fit.kind);
     try {
-      return {given, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, given ? 0 : undefined)};
+      return {given: calibration, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, calibration ? 0 : undefined)};
     } catch (error) {
-      return {given, error};
+      return {given: calibration, error};
     }
   };
   const first = plan.find((p) => p.issueFor.length > 0);
   const firstStart = first && start(first);
+  const keep = o.keep && key !== null ? {key, fits: [] as FittedFleet[], events} : null;
   return {
     baselinesDone: firstStart?.started?.baselinesDone ?? Promise.resolve(),
-    [Symbol.asyncIterator]: () => fleets(plan, (fit) => (fit === first ? firstStart! : start(fit)), o)
+    [Symbol.asyncIterator]: () => fleets(plan, (fit) => (fit === first ? firstStart! : start(fit)), say, keep)
   };
 }
 
-async function* fleets(plan: FleetPlan[], start: (fit: FleetPlan) => {given: ConformalCalibration | null; started?: StartedFleet; error?: unknown}, o: FitFleetsOptions): AsyncGenerator<FittedFleet> {
+/** What a fit said: a log line, or a site skipped (with its log line), as a function of the fit's label. */
+interface FitEvent {
+  siteId?: string;
+  log?: (label: string) => string;
+  skip?: (label: string) => string;
+}
+
+function emit(event: FitEvent, o: FitFleetsOptions): void {
+  if (event.log) o.log(event.log(o.label));
+  if (event.siteId !== undefined && event.skip) o.skip(event.siteId, event.skip(o.label));
+}
+
+interface KeptFit {
+  key: string;
+  fits: FittedFleet[];
+  events: FitEvent[];
+}
+
+/** The fit kept for reuse (see FitFleetsOptions.keep). */
+let kept: KeptFit | null = null;
+
+function reuseFits(reuse: KeptFit, data: FleetData, o: FitFleetsOptions): FleetFits {
+  for (const event of reuse.events) emit(event, o);
+  // The same sites in the caller's own series objects (same content: the key says so).
+  const mine = (sites: SiteSeries[]) => sites.map((s) => data.sites.find((x) => x.meta.id === s.meta.id)!);
+  const fits = reuse.fits.map((f) => ({...f, sites: mine(f.sites), issueFor: mine(f.issueFor)}));
+  o.log(`forecast: ${o.label}: same data, cutoff and settings as a fit already made; reusing its ${fits.map((f) => f.kind).join(" and ")} fleet`);
+  return {
+    baselinesDone: Promise.resolve(),
+    [Symbol.asyncIterator]: async function* () {
+      yield* fits;
+    }
+  };
+}
+
+async function* fleets(
+  plan: FleetPlan[],
+  start: (fit: FleetPlan) => {given: ConformalCalibration | null; started?: StartedFleet; error?: unknown},
+  say: (event: FitEvent) => void,
+  keep: KeptFit | null
+): AsyncGenerator<FittedFleet> {
   const transfer = plan.find((p) => p.kind === "fleet-transfer")!;
   for (const fit of plan) {
     if (fit.issueFor.length === 0) continue;
@@ -84,8 +148,8 @@ async function* fleets(plan: FleetPlan[], start: (fit: FleetPlan) => {given: Con
     } catch (error) {
       // Too little data to fit (e.g. a fleet a few days old) is not a failed run.
       const reason = error instanceof Error ? error.message : String(error);
-      o.log(`forecast: ${o.label} ${fit.kind} not fitted: ${reason}`);
-      for (const s of fit.issueFor) o.skip(s.meta.id, `${o.label} ${fit.kind}: ${reason}`);
+      say({log: (label) => `forecast: ${label} ${fit.kind} not fitted: ${reason}`});
+      for (const s of fit.issueFor) say({siteId: s.meta.id, skip: (label) => `${label} ${fit.kind}: ${reason}`});
       continue;
     }
     if (given) {
@@ -94,16 +158,50 @@ async function* fleets(plan: FleetPlan[], start: (fit: FleetPlan) => {given: Con
     }
     for (const f of fleet.failed) {
       // Prophet could not be fitted for this site: the fleet-transfer model forecasts it instead.
-      o.log(`forecast: ${o.label}: site ${f.id}: ${f.reason}; forecast by the fleet-transfer model instead`);
-      o.skip(f.id, `${o.label} hybrid: ${f.reason}`);
+      say({
+        siteId: f.id,
+        log: (label) => `forecast: ${label}: site ${f.id}: ${f.reason}; forecast by the fleet-transfer model instead`,
+        skip: (label) => `${label} hybrid: ${f.reason}`
+      });
       transfer.issueFor.push(fit.sites.find((s) => s.meta.id === f.id)!);
     }
-    yield {
+    const fitted: FittedFleet = {
       kind: fit.kind, fleet,
       sites: fit.sites.filter((s) => fleet.models.has(s.meta.id)),
       issueFor: fit.issueFor.filter((s) => fleet.models.has(s.meta.id))
     };
+    if (!keep) {
+      yield fitted;
+      continue;
+    }
+    keep.fits.push(fitted);
+    // The kept fleet outlives this caller: its free() is the reuser's to call.
+    yield {...fitted, fleet: {...fleet, free: () => {}}};
   }
+  if (keep) {
+    kept?.fits.forEach((f) => f.fleet.free());
+    kept = keep;
+  }
+}
+
+/**
+ * Everything a fit depends on: the cutoff, the settings, and every site's metadata, energy and
+ * weather before the cutoff (dataHash).
+ */
+function fitKey(data: FleetData, trainEnd: number, cfg: ForecastConfig): string {
+  return sha256(stableStringify({trainEnd, cfg, weather: data.weatherNames, data: dataHash(data.sites, trainEnd, data)}));
+}
+
+/** Hash of exactly the training data a fit sees: every site's hours before trainEnd, energy and weather. */
+export function dataHash(sites: readonly SiteSeries[], trainEnd: number, data: FleetData): string {
+  const h = createHash("sha256");
+  for (const s of sites) {
+    const n = Math.max(0, Math.min(s.ts.length, Math.ceil((trainEnd - s.ts[0]) / HOUR_MS)));
+    h.update(`${s.meta.id}|${JSON.stringify(s.meta)}|${s.ts[0]}|${n}|`);
+    h.update(new Uint8Array(s.energy.buffer, s.energy.byteOffset, n * 8));
+    for (const w of data.weatherNames) h.update(new Uint8Array(s.weather[w].buffer, s.weather[w].byteOffset, n * 8));
+  }
+  return h.digest("hex").slice(0, 16);
 }
 
 export interface FleetPlan {

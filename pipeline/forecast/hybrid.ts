@@ -605,7 +605,7 @@ export async function finishHybridFleet(started: StartedFleet): Promise<HybridFl
   const train = concat(trainParts);
   const valid = concat(validParts);
   const g0 = performance.now();
-  const gbdt = await trainGbdt(train, {...DEFAULT_HYBRID_GBDT, ...options.gbdt}, {validation: valid});
+  const gbdt = await trainGbdt(train, gbdtParamsFor(train.target.length, options.gbdt), {validation: valid});
   const gbdtMs = performance.now() - g0;
 
   // Out-of-sample forecasts of every site's calibration slice, issued as at test time, calibrate the intervals.
@@ -655,6 +655,22 @@ export async function finishHybridFleet(started: StartedFleet): Promise<HybridFl
     m.fitInfo = fitInfo;
   }
   return {models, gbdt, calibration, baseline: mode, fitInfo, failed, free: () => models.forEach((m) => m.free())};
+}
+
+/**
+ * Rows each tree of the fleet GBDT is grown on, at most: past this the per-round subsample shrinks
+ * so that a tree costs the same however large the fleet (every row still serves across the rounds).
+ * Measured at 100 demo sites on the last 3 backtest origins with a subsample of 0.4 against 0.8
+ * (the cap gives 0.41 at the last origin's 610k training rows): fleet hybrid nRMSE 10.579 against
+ * 10.584 %, 80 % coverage 0.775 against 0.776, the fits 20 % faster. The demo's 8 sites stay under it.
+ */
+export const GBDT_MAX_ROWS_PER_TREE = 250_000;
+
+function gbdtParamsFor(trainRows: number, given: Partial<GbdtParams> | undefined): Partial<GbdtParams> {
+  const params = {...DEFAULT_HYBRID_GBDT, ...given};
+  // A subsample the caller set is theirs; the default one is capped.
+  if (given?.subsample !== undefined) return params;
+  return {...params, subsample: Math.min(params.subsample ?? 1, GBDT_MAX_ROWS_PER_TREE / trainRows)};
 }
 
 /** Fit history (days) below which Prophet gets no yearly cycle of its own, unless the caller sets one. */

@@ -19,7 +19,6 @@
 // carried over from the previous snapshot.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {DuckDBTimestampValue} from "@duckdb/node-api";
-import {createHash} from "node:crypto";
 import {existsSync} from "node:fs";
 import {join} from "node:path";
 import {DEFAULT_DRIFT, DEFAULT_RETRAIN, type SunlineConfig} from "../config.ts";
@@ -34,7 +33,7 @@ import {scoreForecasts, type AccuracyRow} from "./accuracy.ts";
 import {calibrateConformal, type ConformalCalibration} from "./intervals.ts";
 import {actualLookup, capacityLookup, loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
 import {fleetToJSON, hourGeometry} from "./hybrid.ts";
-import {fitFleets, fitParams, planFleets, type FleetKind} from "./fitFleets.ts";
+import {dataHash, fitFleets, fitParams, planFleets, type FleetKind} from "./fitFleets.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
@@ -280,19 +279,6 @@ function recentCalibration(rows: readonly ForecastRow[], data: FleetData): Confo
     horizonH: scored.map((r) => r.horizon_h), capacity: scored.map((r) => capacity(r.site_id))
   });
 }
-
-/** Hash of exactly the training data a fit sees: every site's hours before trainEnd, energy and weather. */
-function dataHash(sites: readonly SiteSeries[], trainEnd: number, data: FleetData): string {
-  const h = createHash("sha256");
-  for (const s of sites) {
-    const n = Math.max(0, Math.min(s.ts.length, Math.ceil((trainEnd - s.ts[0]) / HOUR_MS)));
-    h.update(`${s.meta.id}|${JSON.stringify(s.meta)}|${s.ts[0]}|${n}|`);
-    h.update(new Uint8Array(s.energy.buffer, 0, n * 8));
-    for (const w of data.weatherNames) h.update(new Uint8Array(s.weather[w].buffer, 0, n * 8));
-  }
-  return h.digest("hex").slice(0, 16);
-}
-
 
 /** The fleet-level evaluation figures a registry entry carries. */
 function headlineMetrics(rows: readonly ForecastRow[], data: FleetData): Record<string, number | null> {
