@@ -42,7 +42,7 @@ export interface FitFleetsOptions {
    * Keep this fit's fleets once the caller is done with them (its free() leaves them be), for the next
    * fitFleets call with the same data before the cutoff, cutoff and settings to take instead of
    * fitting again: the backtest's last origin is the forecast stage's evaluation fit when their
-   * cutoffs agree. One fit is kept at a time.
+   * cutoffs agree. One fit is kept at a time, until the next fitFleets call takes or drops it.
    */
   keep?: boolean;
 }
@@ -63,13 +63,19 @@ export interface FleetFits extends AsyncIterable<FittedFleet> {
  * sites whose Prophet fit failed in the hybrid one. The hybrid fleet's Prophet fits start at once.
  */
 export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig, o: FitFleetsOptions): FleetFits {
-  const given = (kind: FleetKind) => o.calibrationFor?.(kind) ?? null;
+  const calibrations = new Map<FleetKind, ConformalCalibration | null>();
+  const given = (kind: FleetKind) => {
+    if (!calibrations.has(kind)) calibrations.set(kind, o.calibrationFor?.(kind) ?? null);
+    return calibrations.get(kind)!;
+  };
   const reusable = !given("hybrid") && !given("fleet-transfer");
   const key = reusable && (o.keep || kept) ? fitKey(data, trainEnd, cfg) : null;
-  if (key !== null && kept?.key === key) {
+  if (kept) {
+    // A kept fit serves the next fit of the same inputs only: any other drops it (and its memory).
     const reuse = kept;
     kept = null;
-    return reuseFits(reuse, data, o);
+    if (reuse.key === key) return reuseFits(reuse, data, o);
+    reuse.fits.forEach((f) => f.fleet.free());
   }
   // Messages name the fit by the caller's label; a kept fit says them again under its reuser's.
   const events: FitEvent[] = [];
@@ -178,10 +184,7 @@ async function* fleets(
     // The kept fleet outlives this caller: its free() is the reuser's to call.
     yield {...fitted, fleet: {...fleet, free: () => {}}};
   }
-  if (keep) {
-    kept?.fits.forEach((f) => f.fleet.free());
-    kept = keep;
-  }
+  if (keep) kept = keep;
 }
 
 /**

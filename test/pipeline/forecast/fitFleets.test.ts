@@ -66,5 +66,7 @@ describe("fitFleets keep", () => {
     const calibration = (await fit(data, cutoff)).fits[0].fleet.calibration;
     await fit(data, cutoff, {keep: true});
     expect(reused((await fit(data, cutoff, {calibrationFor: () => calibration})).logs)).toBe(false);
+    // That call dropped the kept fit: nothing is left to reuse.
+    expect(reused((await fit(data, cutoff)).logs)).toBe(false);
   }, 120_000);
 });
