@@ -1,5 +1,5 @@
 // Time-zone offsets from Intl, shared by the demo writer and the forecast's local issue times.
-// Intl is slow (microseconds per call): callers cache per day.
+// Intl is slow (microseconds per call): offsets are cached per zone and instant, issue times per day.
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

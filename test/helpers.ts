@@ -4,6 +4,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {PassThrough} from "node:stream";
 import {fileURLToPath} from "node:url";
+import {vi} from "vitest";
 import {parseConfig, type LoadedConfig, type SunlineConfigInput} from "../pipeline/config.ts";
 import {queryRows, sqlString, withConnection} from "../pipeline/db.ts";
 
@@ -39,7 +40,15 @@ export async function readParquet<T = Record<string, unknown>>(path: string, sel
 }
 
 /** Writes the tiny project as a config file in `dir` for the loaders, which read SUNLINE_CONFIG; returns its path. */
-export async function writeTinyConfigFile(dir: string): Promise<string> {
+/** The tiny project as the configured one (SUNLINE_CONFIG, SUNLINE_DATA_DIR under `dir`), as loaders and build scripts read it; returns the config path. */
+export async function stubTinyProject(dir: string): Promise<string> {
+  const config = await writeTinyConfigFile(dir);
+  vi.stubEnv("SUNLINE_CONFIG", config);
+  vi.stubEnv("SUNLINE_DATA_DIR", join(dir, "data"));
+  return config;
+}
+
+async function writeTinyConfigFile(dir: string): Promise<string> {
   const config = join(dir, "tiny.config.ts");
   const production = TINY_PROJECT.production.map((p) => ({...p, path: join(fixturesDir, "tiny", p.path)}));
   await writeFile(config, `export default ${JSON.stringify({...TINY_PROJECT, production})};\n`);

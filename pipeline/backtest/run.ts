@@ -45,7 +45,7 @@ export interface BacktestMetric extends AccuracyRow {
 
 export interface BacktestResult {
   windows: BacktestWindow[];
-  /** Forecast rows issued, written to the connection's BACKTEST_ROWS table as each origin is done (tables.ts). */
+  /** Forecast rows issued, written to the connection's BACKTEST_ROWS table site by site as they are issued (tables.ts). */
   predictions: number;
   metrics: BacktestMetric[];
   skipped: {window: number; site_id: string; reason: string}[];

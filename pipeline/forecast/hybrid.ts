@@ -476,7 +476,6 @@ export interface StartedFleet {
 }
 
 interface StartState {
-  inputs: readonly FleetSiteInput[];
   options: FleetOptions;
   weatherNames: string[];
   prophetWeather: string[];
@@ -547,7 +546,7 @@ export function startHybridFleet(inputs: readonly FleetSiteInput[], options: Fle
   const baselinesDone = fitted.then(() => void (p1 = performance.now()));
   // A caller that never finishes this fit (it stopped on another error) must not see an unhandled rejection.
   baselinesDone.catch(() => {});
-  return {baselinesDone, state: {inputs, options, weatherNames, prophetWeather, splits, fitted, prophetMs: () => p1 - p0}};
+  return {baselinesDone, state: {options, weatherNames, prophetWeather, splits, fitted, prophetMs: () => p1 - p0}};
 }
 
 /** Waits for the Prophet fits, then trains the fleet's GBDT and calibrates its intervals (see fitHybridFleet). */

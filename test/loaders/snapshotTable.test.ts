@@ -1,7 +1,7 @@
 import {readFile} from "node:fs/promises";
 import {join} from "node:path";
 import {afterEach, describe, expect, it, vi} from "vitest";
-import {collectStream, withTempDir, writeTinyConfigFile} from "../helpers.ts";
+import {collectStream, stubTinyProject, withTempDir} from "../helpers.ts";
 
 describe("loaders/snapshotTable", () => {
   afterEach(() => {
@@ -11,9 +11,7 @@ describe("loaders/snapshotTable", () => {
 
   it("runs the configured project once and streams its tables and manifest byte for byte", async () => {
     await withTempDir(async (dir) => {
-      const config = await writeTinyConfigFile(dir);
-      vi.stubEnv("SUNLINE_CONFIG", config);
-      vi.stubEnv("SUNLINE_DATA_DIR", join(dir, "data"));
+      await stubTinyProject(dir);
       vi.spyOn(process.stderr, "write").mockImplementation(() => true);
       const {emitTable, emitManifest, ensureSnapshot} = await import("../../loaders/snapshotTable.ts");
       const bytes = await collectStream((out) => emitTable("production_hourly", out));

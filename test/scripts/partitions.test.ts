@@ -4,7 +4,7 @@ import {readFile, readdir, writeFile, mkdir} from "node:fs/promises";
 import {join} from "node:path";
 import {afterEach, describe, expect, it, vi} from "vitest";
 import {readManifest} from "../../pipeline/snapshot/read.ts";
-import {withTempDir, writeTinyConfigFile} from "../helpers.ts";
+import {stubTinyProject, withTempDir} from "../helpers.ts";
 
 describe("scripts/partitions", () => {
   afterEach(() => {
@@ -14,8 +14,7 @@ describe("scripts/partitions", () => {
 
   it("lists no routes before the first run, then one per partition, and links exactly those files", async () => {
     await withTempDir(async (dir) => {
-      vi.stubEnv("SUNLINE_CONFIG", await writeTinyConfigFile(dir));
-      vi.stubEnv("SUNLINE_DATA_DIR", join(dir, "data"));
+      await stubTinyProject(dir);
       vi.spyOn(process.stderr, "write").mockImplementation(() => true);
       const {linkPartitions, partitionRoutes} = await import("../../scripts/partitions.ts");
       expect(await partitionRoutes()).toEqual([]);
