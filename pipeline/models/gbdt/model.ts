@@ -73,13 +73,10 @@ export class GbdtModel {
    */
   contributions(features: Columns): Float64Array[] {
     const n = this.checkColumns(features);
-    const out: Float64Array[] = [];
-    for (let r = 0; r < n; r++) {
-      const phi = new Float64Array(this.nFeatures + 1);
-      phi[this.nFeatures] = this.baseScore;
-      for (const tree of this.trees) treeShap(tree, (f) => features[f][r], phi);
-      out.push(phi);
-    }
+    const rows = Array.from({length: n}, (_, r) => Float64Array.from(features, (column) => column[r]));
+    const out = Array.from({length: n}, () => new Float64Array(this.nFeatures + 1).fill(this.baseScore, this.nFeatures));
+    // Tree by tree, all rows at once: a tree's tables stay in cache while every row uses them.
+    for (const tree of this.trees) for (let r = 0; r < n; r++) treeShap(tree, rows[r], out[r]);
     return out;
   }
 

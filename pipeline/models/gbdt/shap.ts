@@ -1,70 +1,32 @@
-// Exact TreeSHAP (Lundberg, Erion & Lee 2018, "Consistent Individualized Feature Attribution for
-// Tree Ensembles", Algorithm 2): the Shapley values of one row for one tree, in O(leaves · depth²),
-// for the path-dependent value function v(S) = E[f(x) | x_S], where a split on a feature outside S
-// averages its two children weighted by their cover.
-//
-// The walk visits every node once. Along the way it keeps the "path" of unique features met so far:
-// for each, the fraction of the background (cover) that still flows down this path when the feature
-// is unknown (`zero`), whether x itself would flow down it when the feature is known (`one`, 0 or 1),
-// and, shared by the whole path, `w[k]`: the Shapley-weighted share of subsets of size k of the
-// path's features. EXTEND adds a feature to the path; UNWIND takes one back out. At a leaf, unwinding
-// each feature in turn gives the weight of the subsets without it, hence its contribution.
-//
-// Conventions match `leafIndex` in tree.ts: left when x < threshold, NaN follows defaultLeft (the
-// "hot" branch for a missing value, like any other value).
+// Exact TreeSHAP: the Shapley values of one row for one tree under the path-dependent value
+// function v(S) = E[f(x) | x_S], where a split on a feature outside S averages its two children
+// weighted by their cover (Lundberg, Erion & Lee 2018). Two algorithms give the same values:
+// per-leaf tables (shapLeafTables.ts, O(leaves · depth) per row after a one-off table per tree) for
+// trees of ordinary depth, and the path algorithm (shapPath.ts, O(leaves · depth²), no table) for
+// trees whose tables would be too large.
 
-import {LEAF, type Tree} from "./tree.ts";
-
-// Path buffers, shared by all calls and grown on demand, so that scoring thousands of rows against
-// hundreds of trees allocates nothing per call. Recursion level d (root = 0) keeps its own copy of
-// the path at offset d(d+1)/2 with room for d+1 entries (the root's dummy entry plus at most one per
-// level): children must see their parent's path unchanged after a sibling has extended it, and this
-// triangular layout gives each level its slot without copying more than one path per node.
-// Consequence: not reentrant — the row accessor `x` must not itself call treeShap.
-let pathFeature = new Int32Array(0);
-let pathZero = new Float64Array(0);
-let pathOne = new Float64Array(0);
-let pathWeight = new Float64Array(0);
-
-// The call's inputs, held at module level rather than in a closure so the recursion allocates nothing.
-let curTree: Tree | null = null;
-let curX: ((f: number) => number) | null = null;
-let curPhi: Float64Array | null = null;
+import {buildLeafTables, tableShap, type LeafTables} from "./shapLeafTables.ts";
+import {pathShap} from "./shapPath.ts";
+import {LEAF, leftFraction, type Tree} from "./tree.ts";
 
 /**
  * Add this tree's SHAP values for one row to `phi`: phi[f] for each feature f < F = phi.length - 1,
  * and the tree's expected value (see `expectedValue`) to phi[F]. What is added to sum(phi) is this
  * tree's prediction for the row, so phi can accumulate over the trees of an ensemble.
- * `x(f)` reads feature f of the row (NaN = missing).
+ * `x[f]` is feature f of the row (NaN = missing).
  */
-export function treeShap(tree: Tree, x: (f: number) => number, phi: Float64Array): void {
+export function treeShap(tree: Tree, x: ArrayLike<number>, phi: Float64Array): void {
   const info = treeInfo(tree);
-  const levels = info.depth + 1;
-  const need = (levels * (levels + 1)) >> 1;
-  if (pathWeight.length < need) {
-    pathFeature = new Int32Array(need);
-    pathZero = new Float64Array(need);
-    pathOne = new Float64Array(need);
-    pathWeight = new Float64Array(need);
-  }
-  curTree = tree;
-  curX = x;
-  curPhi = phi;
-  try {
-    // The root starts the path with a dummy entry (feature -1, fractions 1): it carries w[0] = 1 and
-    // is never attributed.
-    recurse(0, 0, 0, 0, 1, 1, -1);
-  } finally {
-    curTree = curX = curPhi = null;
-  }
+  if (info.tables) tableShap(tree, info.tables, x, phi);
+  else pathShap(tree, x, phi);
   phi[phi.length - 1] += info.expected;
 }
 
 /** Per-tree constants, computed once per tree rather than once per row (trees are immutable). */
-const infos = new WeakMap<Tree, {depth: number; expected: number}>();
-function treeInfo(tree: Tree): {depth: number; expected: number} {
+const infos = new WeakMap<Tree, {expected: number; tables: LeafTables | null}>();
+function treeInfo(tree: Tree): {expected: number; tables: LeafTables | null} {
   let info = infos.get(tree);
-  if (!info) infos.set(tree, (info = {depth: depth(tree, 0), expected: expectedValue(tree)}));
+  if (!info) infos.set(tree, (info = {expected: expectedValue(tree), tables: buildLeafTables(tree)}));
   return info;
 }
 
@@ -72,150 +34,8 @@ function treeInfo(tree: Tree): {depth: number; expected: number} {
  * The tree's output averaged over its training rows: leaf values weighted by cover, computed
  * top-down with the same child fractions TreeSHAP uses so that additivity holds exactly.
  */
-export function expectedValue(tree: Tree): number {
-  return expectation(tree, 0);
-}
-
-function expectation(tree: Tree, node: number): number {
+export function expectedValue(tree: Tree, node = 0): number {
   if (tree.feature[node] === LEAF) return tree.value[node];
-  const l = tree.left[node];
-  const r = tree.right[node];
   const fl = leftFraction(tree, node);
-  return fl * expectation(tree, l) + (1 - fl) * expectation(tree, r);
-}
-
-/**
- * Share of node's cover that goes left. The denominator is the children's cover sum rather than
- * the node's own cover: equal for a consistent tree, and it keeps the two shares summing to exactly
- * 1 if rounding (or a hand-built tree) makes them disagree. Two empty children split evenly rather
- * than producing NaN.
- */
-function leftFraction(tree: Tree, node: number): number {
-  const cl = tree.cover[tree.left[node]];
-  const total = cl + tree.cover[tree.right[node]];
-  return total > 0 ? cl / total : 0.5;
-}
-
-/** Edges on the longest root-to-leaf path below `node`. */
-function depth(tree: Tree, node: number): number {
-  if (tree.feature[node] === LEAF) return 0;
-  return 1 + Math.max(depth(tree, tree.left[node]), depth(tree, tree.right[node]));
-}
-
-/**
- * Visit `node` at recursion level `level`, having arrived along an edge that splits on feature
- * `pf` with zero fraction `pz` and one fraction `po`. The parent's path is the `parentLen` entries
- * at `parentOff`.
- */
-function recurse(node: number, parentOff: number, parentLen: number, level: number, pz: number, po: number, pf: number): void {
-  const tree = curTree!;
-  const off = (level * (level + 1)) >> 1;
-  // EXTEND works on a copy: the parent's path must stay intact for the sibling still to come.
-  pathFeature.copyWithin(off, parentOff, parentOff + parentLen);
-  pathZero.copyWithin(off, parentOff, parentOff + parentLen);
-  pathOne.copyWithin(off, parentOff, parentOff + parentLen);
-  pathWeight.copyWithin(off, parentOff, parentOff + parentLen);
-  extend(off, parentLen, pz, po, pf);
-  let len = parentLen + 1;
-
-  if (tree.feature[node] === LEAF) {
-    const phi = curPhi!;
-    const v = tree.value[node];
-    // Entry 0 is the dummy root entry.
-    for (let k = 1; k < len; k++) {
-      const w = unwoundSum(off, len, k);
-      phi[pathFeature[off + k]] += w * (pathOne[off + k] - pathZero[off + k]) * v;
-    }
-    return;
-  }
-
-  const f = tree.feature[node];
-  const xv = curX!(f);
-  const goLeft = xv !== xv ? tree.defaultLeft[node] === 1 : xv < tree.threshold[node];
-  const fl = leftFraction(tree, node);
-  const hot = goLeft ? tree.left[node] : tree.right[node];
-  const cold = goLeft ? tree.right[node] : tree.left[node];
-  const hotFraction = goLeft ? fl : 1 - fl;
-  const coldFraction = 1 - hotFraction;
-
-  // A feature split on again: its earlier entry comes off the path and its fractions fold into
-  // the new one, so each feature appears once (Shapley values are over features, not splits).
-  let iz = 1;
-  let io = 1;
-  for (let k = 1; k < len; k++) {
-    if (pathFeature[off + k] === f) {
-      iz = pathZero[off + k];
-      io = pathOne[off + k];
-      unwind(off, len, k);
-      len--;
-      break;
-    }
-  }
-
-  // An edge that neither x nor the background can take (zero fractions 0 and 0) contributes
-  // nothing, and unwinding it would divide by zero, so it is skipped. The hot edge always has
-  // io = 1 unless an earlier split on f already sent x elsewhere.
-  const hz = iz * hotFraction;
-  if (hz !== 0 || io !== 0) recurse(hot, off, len, level + 1, hz, io, f);
-  const cz = iz * coldFraction;
-  if (cz !== 0) recurse(cold, off, len, level + 1, cz, 0, f);
-}
-
-/** EXTEND: append (feature, zero, one) to the path of length `len` at `off` and update the weights. */
-function extend(off: number, len: number, pz: number, po: number, pf: number): void {
-  pathFeature[off + len] = pf;
-  pathZero[off + len] = pz;
-  pathOne[off + len] = po;
-  pathWeight[off + len] = len === 0 ? 1 : 0;
-  const n1 = len + 1;
-  for (let i = len - 1; i >= 0; i--) {
-    const w = pathWeight[off + i];
-    // Subsets that include the new feature grow by one (x's branch, fraction po) ...
-    pathWeight[off + i + 1] += (po * w * (i + 1)) / n1;
-    // ... those that leave it out stay the same size (background share pz).
-    pathWeight[off + i] = (pz * w * (len - i)) / n1;
-  }
-}
-
-/** UNWIND: undo the EXTEND of entry `k` of the path of length `len` at `off`, in place. */
-function unwind(off: number, len: number, k: number): void {
-  const last = len - 1;
-  const o = pathOne[off + k];
-  const z = pathZero[off + k];
-  if (o !== 0) {
-    let n = pathWeight[off + last];
-    for (let j = last - 1; j >= 0; j--) {
-      const t = pathWeight[off + j];
-      const w = (n * len) / ((j + 1) * o);
-      pathWeight[off + j] = w;
-      n = t - (w * z * (last - j)) / len;
-    }
-  } else {
-    for (let j = last - 1; j >= 0; j--) pathWeight[off + j] = (pathWeight[off + j] * len) / (z * (last - j));
-  }
-  // Weights are indexed by subset size, so only the entries shift.
-  for (let j = k; j < last; j++) {
-    pathFeature[off + j] = pathFeature[off + j + 1];
-    pathZero[off + j] = pathZero[off + j + 1];
-    pathOne[off + j] = pathOne[off + j + 1];
-  }
-}
-
-/** Sum of the weights UNWIND(k) would leave, without changing the path (used at every leaf). */
-function unwoundSum(off: number, len: number, k: number): number {
-  const last = len - 1;
-  const o = pathOne[off + k];
-  const z = pathZero[off + k];
-  let total = 0;
-  if (o !== 0) {
-    let n = pathWeight[off + last];
-    for (let j = last - 1; j >= 0; j--) {
-      const w = (n * len) / ((j + 1) * o);
-      total += w;
-      n = pathWeight[off + j] - (w * z * (last - j)) / len;
-    }
-  } else {
-    for (let j = last - 1; j >= 0; j--) total += (pathWeight[off + j] * len) / (z * (last - j));
-  }
-  return total;
+  return fl * expectedValue(tree, tree.left[node]) + (1 - fl) * expectedValue(tree, tree.right[node]);
 }

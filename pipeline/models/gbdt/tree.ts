@@ -32,6 +32,24 @@ export function leafIndex(tree: Tree, x: (f: number) => number): number {
   return node;
 }
 
+/**
+ * Share of node's cover that goes left, as TreeSHAP weighs the branches. The denominator is the
+ * children's cover sum rather than the node's own cover: equal for a consistent tree, and it keeps
+ * the two shares summing to exactly 1 if rounding (or a hand-built tree) makes them disagree. Two
+ * empty children split evenly rather than producing NaN.
+ */
+export function leftFraction(tree: Tree, node: number): number {
+  const cl = tree.cover[tree.left[node]];
+  const total = cl + tree.cover[tree.right[node]];
+  return total > 0 ? cl / total : 0.5;
+}
+
+/** Edges on the longest root-to-leaf path below `node`. */
+export function treeDepth(tree: Tree, node = 0): number {
+  if (tree.feature[node] === LEAF) return 0;
+  return 1 + Math.max(treeDepth(tree, tree.left[node]), treeDepth(tree, tree.right[node]));
+}
+
 /** Grow-as-you-go storage for a tree under construction; `finish` trims it to size. */
 export class TreeBuilder {
   private size = 0;

@@ -1,5 +1,7 @@
 import {describe, expect, it} from "vitest";
 import {expectedValue, treeShap} from "../../../../pipeline/models/gbdt/shap.ts";
+import {buildLeafTables, MAX_TABLE_ENTRIES, tableShap} from "../../../../pipeline/models/gbdt/shapLeafTables.ts";
+import {pathShap} from "../../../../pipeline/models/gbdt/shapPath.ts";
 import {leafIndex, TreeBuilder, type Tree} from "../../../../pipeline/models/gbdt/tree.ts";
 import {mulberry32} from "../../../../pipeline/random.ts";
 
@@ -102,11 +104,28 @@ function bruteForceShap(tree: Tree, row: Float64Array): Float64Array {
   return phi;
 }
 
-function shap(tree: Tree, row: ArrayLike<number>, nFeatures = F): Float64Array {
-  const phi = new Float64Array(nFeatures + 1);
-  treeShap(tree, (f) => row[f], phi);
-  return phi;
-}
+type Algorithm = (tree: Tree, row: ArrayLike<number>, phi: Float64Array) => void;
+
+// treeShap picks one of the two exact algorithms per tree; each is also tested on its own.
+const algorithms: [string, Algorithm][] = [
+  ["treeShap", treeShap],
+  [
+    "leaf tables",
+    (tree, row, phi) => {
+      const tables = buildLeafTables(tree);
+      if (!tables) throw new Error("test tree too large for leaf tables");
+      tableShap(tree, tables, row, phi);
+      phi[phi.length - 1] += expectedValue(tree);
+    }
+  ],
+  [
+    "path algorithm",
+    (tree, row, phi) => {
+      pathShap(tree, row, phi);
+      phi[phi.length - 1] += expectedValue(tree);
+    }
+  ]
+];
 
 const sum = (a: ArrayLike<number>) => {
   let s = 0;
@@ -114,7 +133,13 @@ const sum = (a: ArrayLike<number>) => {
   return s;
 };
 
-describe("treeShap", () => {
+describe.each(algorithms)("%s", (_name, algorithm) => {
+  const shap = (tree: Tree, row: ArrayLike<number>, nFeatures = F): Float64Array => {
+    const phi = new Float64Array(nFeatures + 1);
+    algorithm(tree, row, phi);
+    return phi;
+  };
+
   // Root: x0 < 0.5 → leaf 1 (cover 30), else leaf 3 (cover 10). E = (30·1 + 10·3) / 40 = 1.5.
   // Only one feature, so phi0 = f(x) − E: −0.5 on the left, +1.5 on the right; phi1 stays 0.
   const stump = (() => {
@@ -183,8 +208,8 @@ describe("treeShap", () => {
 
   it("adds to phi rather than overwriting it", () => {
     const phi = new Float64Array(3);
-    treeShap(stump, () => 0.7, phi);
-    treeShap(stump, () => 0.7, phi);
+    algorithm(stump, [0.7, 0.7], phi);
+    algorithm(stump, [0.7, 0.7], phi);
     expect(phi[0]).toBeCloseTo(3, 12);
     expect(phi[2]).toBeCloseTo(3, 12);
   });
@@ -274,6 +299,63 @@ describe("treeShap", () => {
       expect(Math.abs(sum(phi) - tree.value[leafIndex(tree, (f) => x[f])])).toBeLessThan(1e-9);
       const brute = bruteForceShap(tree, x);
       for (let i = 0; i <= F; i++) expect(Math.abs(phi[i] - brute[i])).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe("leaf tables or the path algorithm", () => {
+  // A chain that splits on a new feature at every level: its deepest leaf has 17 path features,
+  // so its table alone would need 2^17 entries, more than MAX_TABLE_ENTRIES.
+  const chain = (levels: number): Tree => {
+    const b = new TreeBuilder();
+    let node = b.addLeaf(0, 2 ** levels);
+    for (let f = 0; f < levels; f++) [, node] = splitLeaf(b, node, f, 0.5, false, [f - 3, 2 ** (levels - f - 1)], [0, 2 ** (levels - f - 1)]);
+    b.setValue(node, 9);
+    return b.finish();
+  };
+
+  it("builds tables up to the limit and declines beyond it", () => {
+    const rand = mulberry32(7);
+    const tree = randomTree(rand, 4);
+    let entries = 0;
+    const walk = (node: number, seen: Set<number>): void => {
+      const f = tree.feature[node];
+      if (f === -1) entries += 2 ** seen.size;
+      else for (const child of [tree.left[node], tree.right[node]]) walk(child, new Set([...seen, f]));
+    };
+    walk(0, new Set());
+    expect(buildLeafTables(tree, entries)?.table.length).toBe(entries);
+    expect(buildLeafTables(tree, entries - 1)).toBeNull();
+    expect(buildLeafTables(chain(17))).toBeNull();
+    expect(buildLeafTables(chain(14))).not.toBeNull();
+    expect(2 ** 17).toBeGreaterThan(MAX_TABLE_ENTRIES);
+  });
+
+  it("treeShap falls back to the path algorithm for a tree too deep for tables", () => {
+    const tree = chain(17);
+    const rand = mulberry32(99);
+    for (let r = 0; r < 20; r++) {
+      const row = Float64Array.from({length: 17}, () => (rand() < 0.8 ? 0.7 : 0.2));
+      const phi = new Float64Array(18);
+      treeShap(tree, row, phi);
+      const viaPath = new Float64Array(18);
+      pathShap(tree, row, viaPath);
+      viaPath[17] += expectedValue(tree);
+      expect(Array.from(phi)).toEqual(Array.from(viaPath));
+      expect(Math.abs(sum(phi) - tree.value[leafIndex(tree, (f) => row[f])])).toBeLessThan(1e-9);
+    }
+  });
+
+  it("agree on a tree both can take", () => {
+    const tree = chain(12);
+    const rand = mulberry32(5);
+    for (let r = 0; r < 20; r++) {
+      const row = Float64Array.from({length: 12}, () => (rand() < 0.8 ? 0.7 : rand() < 0.5 ? 0.2 : NaN));
+      const a = new Float64Array(13);
+      const b = new Float64Array(13);
+      tableShap(tree, buildLeafTables(tree)!, row, a);
+      pathShap(tree, row, b);
+      for (let i = 0; i < 13; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-12);
     }
   });
 });
