@@ -12,6 +12,7 @@ import {formatForecastSummary} from "./forecast/summary.ts";
 import {formatBacktestSummary, formatSelection, loadSnapshotInputs, readSnapshotBacktest, saveSelection, selectModel, SELECT_WINDOWS} from "./backtest/index.ts";
 import {runPipeline, type RunOptions} from "./run/index.ts";
 import {createReporter} from "./run/progress.ts";
+import {parseShard} from "./run/shard.ts";
 import {formatRuns, readRuns} from "./run/report.ts";
 import {formatAnomalySummary} from "./anomaly/summary.ts";
 import {formatWeatherStatus} from "./weather/collect.ts";
@@ -59,6 +60,8 @@ Options:
   --data-dir DIR      where snapshots live (default: SUNLINE_DATA_DIR, else ./.sunline)
   --force             with run: rebuild even when inputs are unchanged
   --offline           with run and weather: use cached weather responses only (also SUNLINE_OFFLINE=1)
+  --shard i/n         run shard i of n: only the sites a hash of their id assigns to it, as an independent
+                      run with its own data dir, snapshot and fleet models (also SUNLINE_SHARD=i/n)
   -h, --help          show this help
 `;
 
@@ -73,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       json: {type: "boolean", default: false},
       sql: {type: "string"},
       offline: {type: "boolean", default: false},
+      shard: {type: "string"},
       help: {type: "boolean", short: "h", default: false}
     }
   });
@@ -85,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
   // Progress on stderr: bars on a terminal, JSON lines in a log.
   const run: RunOptions = {
     config: values.config, dataDir, force: values.force, offline: values.offline,
+    ...(values.shard !== undefined ? {shard: parseShard(values.shard)} : {}),
     onEvent: createReporter({write: (text) => process.stderr.write(text), tty: !!process.stderr.isTTY})
   };
   switch (command) {

@@ -27,6 +27,8 @@ export interface ResolvedInputs {
   weather: {path: string; source: string; forecastPath?: string} | null;
   labelsPath: string | null;
   files: InputFile[];
+  /** Set when the run is one shard of the fleet (run/shard.ts): the config's sites in the other shards. */
+  shard?: {index: number; count: number; otherSites: string[]};
 }
 
 export async function resolveInputs(

@@ -27,6 +27,9 @@ export const messages = {
   lockTimeout: (path: string, pid: number) =>
     `another Sunline run (pid ${pid}) holds ${path}; gave up waiting. Delete the file if that process is gone.`,
   snapshotMissing: (dir: string) => `no snapshot in ${dir}: run \`npx sunline run\` or \`npm run build\` first`,
+  badShard: (text: string) => `--shard / SUNLINE_SHARD: expected i/n with 1 <= i <= n (e.g. 2/4: the second of four shards); got "${text}"`,
+  emptyShard: (index: number, count: number, sites: number) =>
+    `shard ${index}/${count} has none of the config's ${sites} sites (sites are assigned by a hash of their id); use fewer shards`,
   unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`,
 
   // Gradient-boosted trees (pipeline/models/gbdt)

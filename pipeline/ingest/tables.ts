@@ -63,3 +63,24 @@ export async function refreshSamples(conn: DuckDBConnection, onlySites?: readonl
     : "SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, NULL::TIMESTAMP, NULL::DOUBLE, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT WHERE false";
   await conn.run(`CREATE OR REPLACE VIEW samples (${columns}) AS ${rows}`);
 }
+
+/**
+ * A shard's run (run/shard.ts) keeps its own sites: other sites' parts, counts and rejects go.
+ * Rejects and counts that name no site (a missing or unknown site; a shared file's blank lines) are
+ * kept by one shard only, `keepUnattributed`, so that the shards' add up to the fleet's. Returns
+ * the rows set aside.
+ */
+export async function keepShardSites(conn: DuckDBConnection, siteIds: readonly string[], keepUnattributed: boolean): Promise<number> {
+  const sites = `[${siteIds.map(sqlString).join(", ")}]`;
+  const aside = await queryRows<{path: string}>(conn, `SELECT path FROM sample_parts WHERE NOT list_contains(${sites}, site_id)`);
+  const [n] = aside.length
+    ? await queryRows<{n: number}>(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet([${aside.map((p) => sqlString(p.path)).join(", ")}])`)
+    : [{n: 0}];
+  await conn.run(`DELETE FROM sample_parts WHERE NOT list_contains(${sites}, site_id)`);
+  // No site: NULL in rejects, '' in ingest_counts.
+  const others = `${keepUnattributed ? "coalesce(site_id, '') <> '' AND" : "coalesce(site_id, '') = '' OR"} NOT list_contains(${sites}, site_id)`;
+  await conn.run(`DELETE FROM ingest_counts WHERE ${others}`);
+  await conn.run(`DELETE FROM rejects WHERE ${others}`);
+  await refreshSamples(conn);
+  return n.n;
+}

@@ -25,6 +25,7 @@ import {appendRun, inputChanges, readRuns, type RunReport, type StageReport} fro
 import {StageCache} from "./stageCache.ts";
 import {pipelineStages} from "./stages.ts";
 import {runStages} from "./supervisor.ts";
+import {inShard, parseShard, shardInputs, type Shard} from "./shard.ts";
 
 export interface RunOptions {
   /** Config file (else SUNLINE_CONFIG, else ./sunline.config.ts), or an already loaded config. */
@@ -46,6 +47,8 @@ export interface RunOptions {
   extraStages?: readonly Stage[];
   /** First retry's wait in ms (default 1000; doubles each retry). */
   retryBaseMs?: number;
+  /** Run one shard of the fleet's sites (shard.ts); default: SUNLINE_SHARD ("i/n") in `env`, else the whole fleet. */
+  shard?: Shard | null;
 }
 
 export interface RunResult {
@@ -89,6 +92,8 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
   const emit = options.onEvent ?? ((e: RunEvent) => e.event === "log" && log(e.message));
   const loaded = typeof options.config === "object" ? options.config : await loadConfig(options.config);
   const dataDir = dataDirPath(options.dataDir);
+  const shardText = (options.env ?? process.env).SUNLINE_SHARD;
+  const shard = options.shard !== undefined ? options.shard : shardText ? parseShard(shardText) : null;
   return withLock(
     lockPath(dataDir),
     async () => {
@@ -127,7 +132,8 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
             name: "collect", title: "weather from the configured providers", reads: [], writes: [],
             run: async ({conn, log: stageLog}) => {
               if (!loaded.config.weather.providers.length) return {rowsIn: 0};
-              const {sites} = await resolveInputs(loaded, dataDir, stageLog, (p) => globFiles(conn, p), {hashFiles: false});
+              const {sites: all} = await resolveInputs(loaded, dataDir, stageLog, (p) => globFiles(conn, p), {hashFiles: false});
+              const sites = all.filter((s) => inShard(s.id, shard));
               const prepared = await prepareWeather(loaded, dataDir, sites, {offline: options.offline, now: options.now?.(), log: stageLog, env: options.env});
               weatherStatus = prepared?.status ?? null;
               return {rowsIn: (weatherStatus ?? []).reduce((n, s) => n + s.rows, 0)};
@@ -136,7 +142,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
           {
             name: "inputs", title: "find and hash the input files", reads: [], writes: [], after: ["collect"],
             run: async ({conn, log: stageLog}) => {
-              inputs = await resolveInputs(loaded, dataDir, stageLog, (p) => globFiles(conn, p));
+              inputs = shardInputs(await resolveInputs(loaded, dataDir, stageLog, (p) => globFiles(conn, p)), shard);
               return {rowsIn: inputs.files.length};
             }
           }
@@ -147,7 +153,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
         const selection = await readSelection(dataDir);
         const config = {...loaded.config, forecast: withSelection(loaded.config.forecast, selection)};
         const cacheKey = sha256(
-          stableStringify({config: loaded.config, code: await codeVersion(), inputs: resolved.files.map((f) => [f.role, f.path, f.sha256]), selection: selection?.chosen ?? null})
+          stableStringify({config: loaded.config, code: await codeVersion(), inputs: resolved.files.map((f) => [f.role, f.path, f.sha256]), selection: selection?.chosen ?? null, shard})
         );
         if (!options.force && !options.extraStages && current?.cache_key === cacheKey) {
           log(`pipeline: config, inputs and code unchanged; reusing snapshot ${current.snapshot_id}`);
@@ -156,7 +162,8 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
         }
         const now = (options.now ?? (() => new Date()))();
         const snapshotId = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${cacheKey.slice(0, 8)}`;
-        log(`pipeline: building snapshot ${snapshotId} (${resolved.sites.length} sites, ${resolved.production.length} production files)`);
+        const of = shard ? `, shard ${shard.index}/${shard.count}` : "";
+        log(`pipeline: building snapshot ${snapshotId} (${resolved.sites.length} sites${of}, ${resolved.production.length} production files)`);
         const weather = weatherManifest(resolved, weatherStatus);
         const previousSnapshotDir = await currentSnapshotDir(dataDir);
         let snapshotDir = "";
@@ -175,6 +182,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
                   code_version: await codeVersion(),
                   project: loaded.config.name,
                   inputs: resolved.files,
+                  ...(shard ? {shard: {...shard, sites: resolved.sites.map((s) => s.id)}} : {}),
                   weather,
                   stale: {weather: weather.stale},
                   forecast: results.get("forecast") as Manifest["forecast"],

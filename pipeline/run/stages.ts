@@ -4,6 +4,7 @@
 import {buildDataQuality} from "../clean/dataQuality.ts";
 import {buildProductionHourly} from "../clean/hourly.ts";
 import type {SunlineConfig} from "../config.ts";
+import {listValue} from "@duckdb/node-api";
 import {queryRows, sqlString} from "../db.ts";
 import {createSelectionTable, type Selection} from "../backtest/select.ts";
 import {runBacktestStage} from "../backtest/stage.ts";
@@ -11,7 +12,7 @@ import {BACKTEST_TABLES} from "../backtest/tables.ts";
 import {runForecastStage} from "../forecast/stage.ts";
 import {runAnomalyStage} from "../anomaly/index.ts";
 import {ingestAll} from "../ingest/index.ts";
-import {refreshSamples} from "../ingest/tables.ts";
+import {keepShardSites, refreshSamples} from "../ingest/tables.ts";
 import type {ResolvedInputs} from "../inputs.ts";
 import {codeVersion} from "../snapshot/hash.ts";
 import {createWeatherTable, loadCollectedWeather, loadWeatherFile, loadWeatherForecastFile} from "../weather/fromFile.ts";
@@ -55,7 +56,9 @@ export function pipelineStages(o: PipelineStageOptions): Stage[] {
       name: "ingest", title: "production files to bronze Parquet, with rejects", reads: [], writes: ["sources", "sample_parts", "ingest_counts", "rejects"],
       run: async ({conn, log, progress}) => {
         let reused = 0, lines = 0, accepted = 0;
-        await ingestAll(conn, inputs.production, siteIds, join(o.dataDir, "bronze"), (p) => {
+        // A shard knows every site of the config, so that rows of other shards' sites in a shared
+        // file are set aside below rather than rejected as unknown.
+        await ingestAll(conn, inputs.production, [...siteIds, ...(inputs.shard?.otherSites ?? [])], join(o.dataDir, "bronze"), (p) => {
           if (p.error) log(`ingest: ${p.error}`);
           else if (p.accepted !== undefined) {
             reused += p.reused ? 1 : 0;
@@ -65,6 +68,11 @@ export function pipelineStages(o: PipelineStageOptions): Stage[] {
             progress(p.index, p.total, p.label);
           }
         });
+        if (inputs.shard) {
+          const aside = await keepShardSites(conn, siteIds, inputs.shard.index === 1);
+          if (aside) log(`ingest: ${aside} rows of sites in other shards set aside`);
+          accepted -= aside;
+        }
         return {rowsIn: lines, rowsOut: accepted, cached: inputs.production.length > 0 && reused === inputs.production.length, cacheHits: reused, cacheMisses: inputs.production.length - reused};
       }
     },
@@ -122,7 +130,8 @@ export function pipelineStages(o: PipelineStageOptions): Stage[] {
         await conn.run(`INSERT INTO fault_labels
           SELECT site_id, fault, CAST(CAST(start_utc AS TIMESTAMPTZ) AS TIMESTAMP), CAST(CAST(end_utc AS TIMESTAMPTZ) AS TIMESTAMP), magnitude, description
           FROM read_csv(${sqlString(inputs.labelsPath)}, header = true,
-            columns = {'site_id': 'VARCHAR', 'fault': 'VARCHAR', 'start_utc': 'VARCHAR', 'end_utc': 'VARCHAR', 'magnitude': 'DOUBLE', 'description': 'VARCHAR'})`);
+            columns = {'site_id': 'VARCHAR', 'fault': 'VARCHAR', 'start_utc': 'VARCHAR', 'end_utc': 'VARCHAR', 'magnitude': 'DOUBLE', 'description': 'VARCHAR'})
+          WHERE list_contains($sites, site_id)`, {sites: listValue(siteIds)});
       }
     },
     {

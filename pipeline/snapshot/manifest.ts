@@ -36,6 +36,8 @@ export interface Manifest {
   code_version: string;
   project: string;
   inputs: InputFile[];
+  /** Set when the snapshot is one shard of the fleet (`run --shard i/n`): which, and its sites. */
+  shard?: {index: number; count: number; sites: string[]};
   tables: Record<string, TableStats>;
   /** The tables also written hive-partitioned by site and year, with their files. */
   partitions?: Record<string, TablePartitions>;
