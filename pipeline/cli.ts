@@ -164,7 +164,8 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
       }
       if (!manifest) throw new SunlineError(messages.snapshotMissing(dataDir));
-      process.stdout.write(`snapshot ${manifest.snapshot_id} (${manifest.project})\n`);
+      const shard = manifest.shard ? `, shard ${manifest.shard.index}/${manifest.shard.count}: ${manifest.shard.sites.length} sites` : "";
+      process.stdout.write(`snapshot ${manifest.snapshot_id} (${manifest.project}${shard})\n`);
       process.stdout.write(`  created ${manifest.created_at} in ${manifest.duration_s} s, config ${manifest.config_path}, code ${manifest.code_version}\n`);
       process.stdout.write(`  inputs: ${manifest.inputs.length} files, ${(manifest.inputs.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB\n`);
       for (const [name, t] of Object.entries(manifest.tables))

@@ -6,7 +6,7 @@ import type {SunlineConfig} from "../config.ts";
 import {createTableFromObjects, queryRows, type ColumnType} from "../db.ts";
 import {detectSite, isAlarm, type AnomalyEventRow, type AnomalyHour, type AnomalyOptions} from "./detectSite.ts";
 import {evaluateAlarms, type Evaluation, type FaultLabel} from "./evaluate.ts";
-import {loadSiteHours} from "./siteHours.ts";
+import {streamSiteHours} from "./siteHours.ts";
 import {pushAll} from "../arrays.ts";
 
 export {detectSite, isAlarm, type AnomalyEventRow, type AnomalyHour, type AnomalyOptions} from "./detectSite.ts";
@@ -38,12 +38,13 @@ export async function detectAnomalies(conn: DuckDBConnection, options: AnomalyOp
   const started = performance.now();
   const has = async (table: string) =>
     (await queryRows<{n: number}>(conn, "SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_name = $1", [table]))[0].n > 0;
-  const sites = await loadSiteHours(conn, {hasBacktest: await has("backtest_predictions"), hasForecasts: await has("forecasts"), hasQualityEvents: await has("quality_events")});
+  const sites = streamSiteHours(conn, {hasBacktest: await has("backtest_predictions"), hasForecasts: await has("forecasts"), hasQualityEvents: await has("quality_events")});
   const hours: AnomalyHour[] = [];
   const events: AnomalyEventRow[] = [];
   const judged = new Map<string, Float64Array>();
-  let nJudged = 0, nStuck = 0;
-  for (const site of sites) {
+  let nJudged = 0, nStuck = 0, nSites = 0;
+  for await (const site of sites) {
+    nSites++;
     const d = detectSite(site, options);
     pushAll(hours, d.hours);
     pushAll(events, d.events);
@@ -62,7 +63,7 @@ export async function detectAnomalies(conn: DuckDBConnection, options: AnomalyOp
     events,
     evaluation,
     summary: {
-      options, sites: sites.length, judged_hours: nJudged, stuck_hours: nStuck, flagged_hours: hours.filter((h) => h.is_anomaly).length, events: events.length,
+      options, sites: nSites, judged_hours: nJudged, stuck_hours: nStuck, flagged_hours: hours.filter((h) => h.is_anomaly).length, events: events.length,
       alarms: {medium: alarms.filter((e) => e.severity === "medium").length, high: alarms.filter((e) => e.severity === "high").length},
       evaluation: evaluation ? (overall as Omit<Evaluation, "by_type">) : null,
       seconds: Math.round((performance.now() - started) / 100) / 10

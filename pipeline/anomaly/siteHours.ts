@@ -12,7 +12,6 @@
 // Hours inside a stuck-logger run (cleaning's quality events) are not judged: the repeated reading
 // says nothing about the plant.
 import type {DuckDBConnection} from "@duckdb/node-api";
-import {queryRows} from "../db.ts";
 import {hourGeometry} from "../forecast/hybrid.ts";
 import type {ModelSite} from "./expected.ts";
 
@@ -48,7 +47,11 @@ export interface SiteHours {
 
 const num = (v: number | null) => (v === null ? NaN : v);
 
-export async function loadSiteHours(conn: DuckDBConnection, o: {hasBacktest: boolean; hasForecasts: boolean; hasQualityEvents: boolean}): Promise<SiteHours[]> {
+/**
+ * Every site's hours, one site at a time, streamed from one query in site order: only the site in
+ * hand is held in JavaScript (a fleet's hours as row objects would be the run's largest allocation).
+ */
+export async function* streamSiteHours(conn: DuckDBConnection, o: {hasBacktest: boolean; hasForecasts: boolean; hasQualityEvents: boolean}): AsyncGenerator<SiteHours> {
   const sources = [
     o.hasBacktest ? `SELECT site_id, ts, horizon_h, model, forecast_kwh, baseline_kwh, lower_80, upper_80, 'backtest' AS source FROM backtest_predictions` : "",
     o.hasForecasts ? `SELECT site_id, ts, horizon_h, model, forecast_kwh, baseline_kwh, lower_80, upper_80, run AS source FROM forecasts WHERE run IN ('evaluation', 'live')` : ""
@@ -58,9 +61,8 @@ export async function loadSiteHours(conn: DuckDBConnection, o: {hasBacktest: boo
        QUALIFY row_number() OVER (PARTITION BY site_id, ts ORDER BY CASE source WHEN 'backtest' THEN 0 WHEN 'evaluation' THEN 1 ELSE 2 END, horizon_h) = 1`
     : `SELECT NULL::VARCHAR AS site_id, NULL::TIMESTAMP AS ts, NULL::VARCHAR AS model, NULL::DOUBLE AS forecast_kwh, NULL::DOUBLE AS baseline_kwh,
          NULL::DOUBLE AS lower_80, NULL::DOUBLE AS upper_80, NULL::VARCHAR AS source WHERE false`;
-  const rows = await queryRows<{site_id: string; timezone: string; capacity_kw: number; lat: number; lon: number; tilt: number | null; azimuth: number | null;
-    ts: number; actual_kwh: number | null; stuck: boolean; forecast_kwh: number | null; forecast_expected_kwh: number | null; lower_80: number | null;
-    upper_80: number | null; source: string | null; ghi_obs: number | null; temp_c: number | null; wind_ms: number | null; cloud_cover_pct: number | null}>(conn, `
+  // Every column is VARCHAR, DOUBLE or BOOLEAN, which DuckDB hands over as string, number, boolean or null.
+  const result = await conn.stream(`
     WITH f AS (${forecast}),
     stuck AS (${o.hasQualityEvents ? "SELECT site_id, start_ts, end_ts FROM quality_events WHERE kind = 'stuck'" : "SELECT NULL::VARCHAR AS site_id, NULL::TIMESTAMP AS start_ts, NULL::TIMESTAMP AS end_ts WHERE false"}),
     w AS (SELECT site_id, ts, ghi_wm2, temp_c, wind_ms, cloud_cover_pct FROM weather_hourly WHERE kind = 'observed'
@@ -73,23 +75,35 @@ export async function loadSiteHours(conn: DuckDBConnection, o: {hasBacktest: boo
     LEFT JOIN f ON f.site_id = p.site_id AND f.ts = p.ts
     LEFT JOIN w ON w.site_id = p.site_id AND w.ts = p.ts
     ORDER BY p.site_id, p.ts`);
-  const out: SiteHours[] = [];
-  for (const r of rows) {
-    let site = out.at(-1);
-    if (!site || site.siteId !== r.site_id) {
-      const meta: ModelSite = {lat: r.lat, lon: r.lon, capacityKw: r.capacity_kw, tilt: r.tilt ?? 0, azimuth: r.azimuth ?? 180};
-      out.push((site = {siteId: r.site_id, timezone: r.timezone, site: meta, hours: [], clearGhi: new Float64Array(0)}));
+  const names = result.columnNames();
+  const col = Object.fromEntries(names.map((n, i) => [n, i]));
+  let site: SiteHours | null = null;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const c = chunk.getColumns() as (string | number | boolean | null)[][];
+    const v = (name: string, i: number) => c[col[name]][i];
+    const n = (name: string, i: number) => num(v(name, i) as number | null);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const id = v("site_id", i) as string;
+      if (!site || site.siteId !== id) {
+        if (site) yield withGeometry(site);
+        const meta: ModelSite = {lat: n("lat", i), lon: n("lon", i), capacityKw: n("capacity_kw", i), tilt: (v("tilt", i) as number | null) ?? 0, azimuth: (v("azimuth", i) as number | null) ?? 180};
+        site = {siteId: id, timezone: v("timezone", i) as string, site: meta, hours: [], clearGhi: new Float64Array(0)};
+      }
+      const stuck = v("stuck", i) === true;
+      site.hours.push({
+        ts: n("ts", i), actual_kwh: stuck ? NaN : n("actual_kwh", i), stuck, clear_sky_kwh: 0,
+        forecast_kwh: n("forecast_kwh", i), forecast_expected_kwh: n("forecast_expected_kwh", i), lower_80: n("lower_80", i), upper_80: n("upper_80", i),
+        forecast_source: (v("source", i) as string | null) ?? "", ghi_obs: n("ghi_obs", i), temp_c: n("temp_c", i), wind_ms: n("wind_ms", i), cloud_cover_pct: n("cloud_cover_pct", i)
+      });
     }
-    site.hours.push({
-      ts: r.ts, actual_kwh: r.stuck ? NaN : num(r.actual_kwh), stuck: r.stuck, clear_sky_kwh: 0,
-      forecast_kwh: num(r.forecast_kwh), forecast_expected_kwh: num(r.forecast_expected_kwh), lower_80: num(r.lower_80), upper_80: num(r.upper_80),
-      forecast_source: r.source ?? "", ghi_obs: num(r.ghi_obs), temp_c: num(r.temp_c), wind_ms: num(r.wind_ms), cloud_cover_pct: num(r.cloud_cover_pct)
-    });
   }
-  for (const s of out) {
-    const g = hourGeometry(s.site, s.hours.map((h) => h.ts));
-    s.clearGhi = g.clearGhi;
-    s.hours.forEach((h, i) => (h.clear_sky_kwh = g.clearKwh[i]));
-  }
-  return out;
+  if (site) yield withGeometry(site);
+}
+
+/** The site's clear sky per hour (clear_sky_kwh and clearGhi), once its hours are all in. */
+function withGeometry(s: SiteHours): SiteHours {
+  const g = hourGeometry(s.site, s.hours.map((h) => h.ts));
+  s.clearGhi = g.clearGhi;
+  s.hours.forEach((h, i) => (h.clear_sky_kwh = g.clearKwh[i]));
+  return s;
 }
