@@ -39,7 +39,6 @@ export async function readParquet<T = Record<string, unknown>>(path: string, sel
   return withConnection((conn) => queryRows<T>(conn, `SELECT ${select} FROM read_parquet(${sqlString(path)}) WHERE ${where}`));
 }
 
-/** Writes the tiny project as a config file in `dir` for the loaders, which read SUNLINE_CONFIG; returns its path. */
 /** The tiny project as the configured one (SUNLINE_CONFIG, SUNLINE_DATA_DIR under `dir`), as loaders and build scripts read it; returns the config path. */
 export async function stubTinyProject(dir: string): Promise<string> {
   const config = await writeTinyConfigFile(dir);

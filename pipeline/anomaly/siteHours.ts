@@ -47,6 +47,29 @@ export interface SiteHours {
 
 const num = (v: number | null) => (v === null ? NaN : v);
 
+/** One chunk of the query below, column by column. */
+interface HourColumns {
+  site_id: string[];
+  timezone: string[];
+  capacity_kw: number[];
+  lat: number[];
+  lon: number[];
+  tilt: (number | null)[];
+  azimuth: (number | null)[];
+  ts: number[];
+  actual_kwh: (number | null)[];
+  stuck: boolean[];
+  forecast_kwh: (number | null)[];
+  forecast_expected_kwh: (number | null)[];
+  lower_80: (number | null)[];
+  upper_80: (number | null)[];
+  source: (string | null)[];
+  ghi_obs: (number | null)[];
+  temp_c: (number | null)[];
+  wind_ms: (number | null)[];
+  cloud_cover_pct: (number | null)[];
+}
+
 /**
  * Every site's hours, one site at a time, streamed from one query in site order: only the site in
  * hand is held in JavaScript (a fleet's hours as row objects would be the run's largest allocation).
@@ -76,24 +99,22 @@ export async function* streamSiteHours(conn: DuckDBConnection, o: {hasBacktest: 
     LEFT JOIN w ON w.site_id = p.site_id AND w.ts = p.ts
     ORDER BY p.site_id, p.ts`);
   const names = result.columnNames();
-  const col = Object.fromEntries(names.map((n, i) => [n, i]));
   let site: SiteHours | null = null;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    const c = chunk.getColumns() as (string | number | boolean | null)[][];
-    const v = (name: string, i: number) => c[col[name]][i];
-    const n = (name: string, i: number) => num(v(name, i) as number | null);
+    const columns = chunk.getColumns();
+    const c = Object.fromEntries(names.map((name, j) => [name, columns[j]])) as unknown as HourColumns;
     for (let i = 0; i < chunk.rowCount; i++) {
-      const id = v("site_id", i) as string;
+      const id = c.site_id[i];
       if (!site || site.siteId !== id) {
         if (site) yield withGeometry(site);
-        const meta: ModelSite = {lat: n("lat", i), lon: n("lon", i), capacityKw: n("capacity_kw", i), tilt: (v("tilt", i) as number | null) ?? 0, azimuth: (v("azimuth", i) as number | null) ?? 180};
-        site = {siteId: id, timezone: v("timezone", i) as string, site: meta, hours: [], clearGhi: new Float64Array(0)};
+        const meta: ModelSite = {lat: c.lat[i], lon: c.lon[i], capacityKw: c.capacity_kw[i], tilt: c.tilt[i] ?? 0, azimuth: c.azimuth[i] ?? 180};
+        site = {siteId: id, timezone: c.timezone[i], site: meta, hours: [], clearGhi: new Float64Array(0)};
       }
-      const stuck = v("stuck", i) === true;
+      const stuck = c.stuck[i];
       site.hours.push({
-        ts: n("ts", i), actual_kwh: stuck ? NaN : n("actual_kwh", i), stuck, clear_sky_kwh: 0,
-        forecast_kwh: n("forecast_kwh", i), forecast_expected_kwh: n("forecast_expected_kwh", i), lower_80: n("lower_80", i), upper_80: n("upper_80", i),
-        forecast_source: (v("source", i) as string | null) ?? "", ghi_obs: n("ghi_obs", i), temp_c: n("temp_c", i), wind_ms: n("wind_ms", i), cloud_cover_pct: n("cloud_cover_pct", i)
+        ts: c.ts[i], actual_kwh: stuck ? NaN : num(c.actual_kwh[i]), stuck, clear_sky_kwh: 0,
+        forecast_kwh: num(c.forecast_kwh[i]), forecast_expected_kwh: num(c.forecast_expected_kwh[i]), lower_80: num(c.lower_80[i]), upper_80: num(c.upper_80[i]),
+        forecast_source: c.source[i] ?? "", ghi_obs: num(c.ghi_obs[i]), temp_c: num(c.temp_c[i]), wind_ms: num(c.wind_ms[i]), cloud_cover_pct: num(c.cloud_cover_pct[i])
       });
     }
   }

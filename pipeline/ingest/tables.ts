@@ -1,5 +1,5 @@
 // The run's working tables that ingest fills and clean reads.
-import type {DuckDBConnection} from "@duckdb/node-api";
+import {listValue, type DuckDBConnection} from "@duckdb/node-api";
 import type {ProductionSource} from "../config.ts";
 import {queryRows, sqlString} from "../db.ts";
 
@@ -71,16 +71,16 @@ export async function refreshSamples(conn: DuckDBConnection, onlySites?: readonl
  * the rows set aside.
  */
 export async function keepShardSites(conn: DuckDBConnection, siteIds: readonly string[], keepUnattributed: boolean): Promise<number> {
-  const sites = `[${siteIds.map(sqlString).join(", ")}]`;
-  const aside = await queryRows<{path: string}>(conn, `SELECT path FROM sample_parts WHERE NOT list_contains(${sites}, site_id)`);
+  const sites = {sites: listValue([...siteIds])};
+  const aside = await queryRows<{path: string}>(conn, "SELECT path FROM sample_parts WHERE NOT list_contains($sites, site_id)", sites);
   const [n] = aside.length
     ? await queryRows<{n: number}>(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet([${aside.map((p) => sqlString(p.path)).join(", ")}])`)
     : [{n: 0}];
-  await conn.run(`DELETE FROM sample_parts WHERE NOT list_contains(${sites}, site_id)`);
+  await conn.run("DELETE FROM sample_parts WHERE NOT list_contains($sites, site_id)", sites);
   // No site: NULL in rejects, '' in ingest_counts.
-  const others = `${keepUnattributed ? "coalesce(site_id, '') <> '' AND" : "coalesce(site_id, '') = '' OR"} NOT list_contains(${sites}, site_id)`;
-  await conn.run(`DELETE FROM ingest_counts WHERE ${others}`);
-  await conn.run(`DELETE FROM rejects WHERE ${others}`);
+  const others = `${keepUnattributed ? "coalesce(site_id, '') <> '' AND" : "coalesce(site_id, '') = '' OR"} NOT list_contains($sites, site_id)`;
+  await conn.run(`DELETE FROM ingest_counts WHERE ${others}`, sites);
+  await conn.run(`DELETE FROM rejects WHERE ${others}`, sites);
   await refreshSamples(conn);
   return n.n;
 }

@@ -25,7 +25,7 @@ import {appendRun, inputChanges, readRuns, type RunReport, type StageReport} fro
 import {StageCache} from "./stageCache.ts";
 import {pipelineStages} from "./stages.ts";
 import {runStages} from "./supervisor.ts";
-import {inShard, parseShard, shardInputs, type Shard} from "./shard.ts";
+import {parseShard, shardInputs, type Shard} from "./shard.ts";
 
 export interface RunOptions {
   /** Config file (else SUNLINE_CONFIG, else ./sunline.config.ts), or an already loaded config. */
@@ -132,8 +132,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
             name: "collect", title: "weather from the configured providers", reads: [], writes: [],
             run: async ({conn, log: stageLog}) => {
               if (!loaded.config.weather.providers.length) return {rowsIn: 0};
-              const {sites: all} = await resolveInputs(loaded, dataDir, stageLog, (p) => globFiles(conn, p), {hashFiles: false});
-              const sites = all.filter((s) => inShard(s.id, shard));
+              const {sites} = shardInputs(await resolveInputs(loaded, dataDir, stageLog, (p) => globFiles(conn, p), {hashFiles: false}), shard);
               const prepared = await prepareWeather(loaded, dataDir, sites, {offline: options.offline, now: options.now?.(), log: stageLog, env: options.env});
               weatherStatus = prepared?.status ?? null;
               return {rowsIn: (weatherStatus ?? []).reduce((n, s) => n + s.rows, 0)};

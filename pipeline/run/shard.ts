@@ -40,6 +40,7 @@ export function inShard(siteId: string, shard: Shard | null): boolean {
 export function shardInputs(inputs: ResolvedInputs, shard: Shard | null): ResolvedInputs {
   if (!shard) return inputs;
   const sites = inputs.sites.filter((s) => inShard(s.id, shard));
+  const otherSites = inputs.sites.filter((s) => !sites.includes(s)).map((s) => s.id);
   if (sites.length === 0) throw new SunlineError(messages.emptyShard(shard.index, shard.count, inputs.sites.length));
   const production = inputs.production.filter((p) => p.source.site_id === undefined || inShard(p.source.site_id, shard));
   const dropped = new Set(inputs.production.filter((p) => !production.includes(p)).map((p) => p.label));
@@ -48,6 +49,6 @@ export function shardInputs(inputs: ResolvedInputs, shard: Shard | null): Resolv
     sites,
     production,
     files: inputs.files.filter((f) => !dropped.has(f.path)),
-    shard: {...shard, otherSites: inputs.sites.filter((s) => !inShard(s.id, shard)).map((s) => s.id)}
+    shard: {...shard, otherSites}
   };
 }
