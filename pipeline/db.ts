@@ -43,6 +43,25 @@ export async function queryRows<T = Record<string, unknown>>(
   }) as T[];
 }
 
+/**
+ * A query's result streamed chunk by chunk (about 2,048 rows each), every chunk as its columns by
+ * name. For results too big to hold as row objects (a fleet's hours): no object per row, and only
+ * the chunk in hand is in JavaScript. Values are node-api's own: VARCHAR, DOUBLE and BOOLEAN come as
+ * string, number and boolean (or null), so a query meant for this selects only those types (cast
+ * timestamps with epoch_ms(ts)::DOUBLE). `T` names the columns and their value types.
+ */
+export async function* streamColumns<T extends {[K in keyof T]: readonly unknown[]}>(
+  conn: DuckDBConnection,
+  sql: string
+): AsyncGenerator<{rowCount: number; columns: T}> {
+  const result = await conn.stream(sql);
+  const names = result.columnNames();
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const columns = chunk.getColumns();
+    yield {rowCount: chunk.rowCount, columns: Object.fromEntries(names.map((name, j) => [name, columns[j]])) as unknown as T};
+  }
+}
+
 const BIGINT_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
 
 /** A single-quoted SQL string literal. Used only for paths and settings, never for user data values. */

@@ -12,6 +12,7 @@
 // Hours inside a stuck-logger run (cleaning's quality events) are not judged: the repeated reading
 // says nothing about the plant.
 import type {DuckDBConnection} from "@duckdb/node-api";
+import {streamColumns} from "../db.ts";
 import {hourGeometry} from "../forecast/hybrid.ts";
 import type {ModelSite} from "./expected.ts";
 
@@ -85,7 +86,7 @@ export async function* streamSiteHours(conn: DuckDBConnection, o: {hasBacktest: 
     : `SELECT NULL::VARCHAR AS site_id, NULL::TIMESTAMP AS ts, NULL::VARCHAR AS model, NULL::DOUBLE AS forecast_kwh, NULL::DOUBLE AS baseline_kwh,
          NULL::DOUBLE AS lower_80, NULL::DOUBLE AS upper_80, NULL::VARCHAR AS source WHERE false`;
   // Every column is VARCHAR, DOUBLE or BOOLEAN, which DuckDB hands over as string, number, boolean or null.
-  const result = await conn.stream(`
+  const chunks = streamColumns<HourColumns>(conn, `
     WITH f AS (${forecast}),
     stuck AS (${o.hasQualityEvents ? "SELECT site_id, start_ts, end_ts FROM quality_events WHERE kind = 'stuck'" : "SELECT NULL::VARCHAR AS site_id, NULL::TIMESTAMP AS start_ts, NULL::TIMESTAMP AS end_ts WHERE false"}),
     w AS (SELECT site_id, ts, ghi_wm2, temp_c, wind_ms, cloud_cover_pct FROM weather_hourly WHERE kind = 'observed'
@@ -98,12 +99,9 @@ export async function* streamSiteHours(conn: DuckDBConnection, o: {hasBacktest: 
     LEFT JOIN f ON f.site_id = p.site_id AND f.ts = p.ts
     LEFT JOIN w ON w.site_id = p.site_id AND w.ts = p.ts
     ORDER BY p.site_id, p.ts`);
-  const names = result.columnNames();
   let site: SiteHours | null = null;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    const columns = chunk.getColumns();
-    const c = Object.fromEntries(names.map((name, j) => [name, columns[j]])) as unknown as HourColumns;
-    for (let i = 0; i < chunk.rowCount; i++) {
+  for await (const {rowCount, columns: c} of chunks) {
+    for (let i = 0; i < rowCount; i++) {
       const id = c.site_id[i];
       if (!site || site.siteId !== id) {
         if (site) yield withGeometry(site);

@@ -36,12 +36,13 @@ export const WEATHER_FEATURES: readonly SqlFeature[] = [
 
 /**
  * SQL for (site_id, issued_at, ts, weather_kind, weather_source, weather_issued_at, <variables>):
- * the chosen weather row for every row of `targets` that has one.
+ * the chosen weather row for every row of `targets` that has one. `carry` names further columns of
+ * `targets` to pass through (e.g. a request number the caller reads results by).
  */
-export function chosenWeatherSql(targets: string, mode: WeatherMode): string {
+export function chosenWeatherSql(targets: string, mode: WeatherMode, carry: readonly string[] = []): string {
   const forecasts = mode === "forecast-if-available";
   return `
-    SELECT t.site_id, t.issued_at, t.ts,
+    SELECT t.site_id, t.issued_at, t.ts, ${carry.map((c) => `t.${sqlIdent(c)}, `).join("")}
       w.kind AS weather_kind, w.source AS weather_source, w.issued_at AS weather_issued_at,
       ${WEATHER_FEATURES.map((f) => `${f.sql} AS ${sqlIdent(f.name)}`).join(", ")}
     FROM ${sqlIdent(targets)} t

@@ -35,6 +35,13 @@ export interface FitFleetsOptions {
    * fit keeps no calibration slice and uses it instead.
    */
   calibrationFor?: (kind: FleetKind) => ConformalCalibration | null;
+  /**
+   * calibrationFor will give intervals but cannot yet (they come from forecasts still being issued):
+   * the first fleet's Prophet fits start at once on every training hour, as with intervals given, and
+   * calibrationFor is asked only when that fleet is reached. Should it then give none, the fleet is
+   * started again with its own calibration slice (the same fit as without this option, later).
+   */
+  calibrationPending?: boolean;
   /** A site that gets no forecast from a fleet, and why. */
   skip: (siteId: string, reason: string) => void;
   log: (message: string) => void;
@@ -68,7 +75,8 @@ export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig
     if (!calibrations.has(kind)) calibrations.set(kind, o.calibrationFor?.(kind) ?? null);
     return calibrations.get(kind)!;
   };
-  const reusable = !given("hybrid") && !given("fleet-transfer");
+  const pending = o.calibrationPending === true;
+  const reusable = !pending && !given("hybrid") && !given("fleet-transfer");
   const key = reusable && (o.keep || kept) ? fitKey(data, trainEnd, cfg) : null;
   if (kept) {
     // A kept fit serves the next fit of the same inputs only: any other drops it (and its memory).
@@ -85,21 +93,37 @@ export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig
   };
   const {plan, tooShort} = planFleets(data, trainEnd, cfg);
   for (const s of tooShort) say({siteId: s.meta.id, skip: (label) => `${label}: under 2 days of history before ${new Date(trainEnd).toISOString()}`});
-  const start = (fit: FleetPlan) => {
-    const calibration = given(fit.kind);
+  // `assumeGiven`: start as if calibrationFor gave intervals (no calibration slice), before asking it.
+  const start = (fit: FleetPlan, assumeGiven = false): FleetStart => {
+    const calibration = assumeGiven ? null : given(fit.kind);
     try {
-      return {given: calibration, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, calibration ? 0 : undefined)};
+      return {given: calibration, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, assumeGiven || calibration ? 0 : undefined)};
     } catch (error) {
       return {given: calibration, error};
     }
   };
   const first = plan.find((p) => p.issueFor.length > 0);
-  const firstStart = first && start(first);
+  const firstStart = first && start(first, pending);
+  const startOf = (fit: FleetPlan): FleetStart => {
+    if (fit !== first) return start(fit);
+    if (!pending) return firstStart!;
+    const calibration = given(fit.kind);
+    if (calibration) return {...firstStart!, given: calibration};
+    say({log: (label) => `forecast: ${label} ${fit.kind}: the intervals expected from elsewhere did not come; fitting again with a calibration slice of its own`});
+    return start(fit);
+  };
   const keep = o.keep && key !== null ? {key, fits: [] as FittedFleet[], events} : null;
   return {
     baselinesDone: firstStart?.started?.baselinesDone ?? Promise.resolve(),
-    [Symbol.asyncIterator]: () => fleets(plan, (fit) => (fit === first ? firstStart! : start(fit)), say, keep)
+    [Symbol.asyncIterator]: () => fleets(plan, startOf, say, keep)
   };
+}
+
+/** A fleet's fit under way (or why it could not start), with the intervals given to it from elsewhere. */
+interface FleetStart {
+  given: ConformalCalibration | null;
+  started?: StartedFleet;
+  error?: unknown;
 }
 
 /** What a fit said: a log line, or a site skipped (with its log line), as a function of the fit's label. */
@@ -139,7 +163,7 @@ function reuseFits(reuse: KeptFit, data: FleetData, o: FitFleetsOptions): FleetF
 
 async function* fleets(
   plan: FleetPlan[],
-  start: (fit: FleetPlan) => {given: ConformalCalibration | null; started?: StartedFleet; error?: unknown},
+  start: (fit: FleetPlan) => FleetStart,
   say: (event: FitEvent) => void,
   keep: KeptFit | null
 ): AsyncGenerator<FittedFleet> {

@@ -26,14 +26,14 @@ import {sqlString} from "../db.ts";
 import {SunlineError} from "../messages.ts";
 import {createModelRegistryTable, loadModel, modelVersion, readRegistry, registerModel, type RegistryEntry} from "../registry/index.ts";
 import {worstStatus} from "../drift/status.ts";
-import {createDriftTable, createRetrainingTable, liveModelCheckup, logDecision, type Checkup} from "../retrain/index.ts";
+import {createDriftTable, createRetrainingTable, liveModelCheckup, logDecision, refitCertain, type Checkup} from "../retrain/index.ts";
 import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import {localIssuesBetween} from "../timezone.ts";
 import {scoreForecasts, type AccuracyRow} from "./accuracy.ts";
 import {calibrateConformal, type ConformalCalibration} from "./intervals.ts";
 import {actualLookup, capacityLookup, loadFleetData, targetWeather, type FleetData, type SiteSeries} from "./fleetData.ts";
 import {fleetToJSON, hourGeometry} from "./hybrid.ts";
-import {dataHash, fitFleets, fitParams, planFleets, type FleetKind} from "./fitFleets.ts";
+import {dataHash, fitFleets, fitParams, planFleets, type FleetFits, type FleetKind} from "./fitFleets.ts";
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
@@ -149,6 +149,19 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
       o.log(`forecast: ${purpose}: site ${args.series.meta.id} not issued: ${error.message}`);
     }
   };
+  const wanted = planFleets(data, asOf, cfg).plan.filter((p) => p.issueFor.length).map((p) => ({kind: p.kind, issueFor: p.issueFor.map((s) => s.meta.id), recipe: recipe(p.kind)}));
+  const fitOptions = (purpose: "evaluation" | "live") => ({
+    label: purpose, log: o.log, skip: (site_id: string, reason: string) => summary.skipped_sites.push({site_id, reason}),
+    // The live fit trains on every hour (no calibration slice): its intervals are calibrated on the
+    // evaluation window's out-of-sample errors, the most recent ones there are.
+    calibrationFor: (kind: FleetKind) => (purpose === "live" ? recentCalibration(rows.filter((r) => r.run === "evaluation" && r.model === kind), data) : null)
+  });
+  // When the live model will be refitted whatever the evaluation shows (first run, a changed fleet or
+  // recipe, an old model), its Prophet fits start as soon as the evaluation's are done: on the worker
+  // threads, while this thread issues the evaluation forecasts and checks drift (as the backtest's
+  // origins overlap). Its intervals are then asked for once those forecasts exist (calibrationPending).
+  const refitAnyway = await refitCertain(conn, {asOf, policy, registry, previousSnapshotDir: o.previousSnapshotDir, wanted});
+  let earlyLive: Promise<FleetFits> | null = null;
   for (const purpose of ["evaluation", "live"] as const) {
     const trainEnd = purpose === "evaluation" ? evalStart : asOf;
     if (purpose === "live") {
@@ -159,7 +172,7 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
           start: evalStart,
           rows: rows.filter((r) => r.run === "evaluation" && r.sun_up).map((r) => ({site_id: r.site_id, ts: r.ts, forecast_kwh: r.forecast_kwh, actual_kwh: actual(r)}))
         },
-        wanted: planFleets(data, asOf, cfg).plan.filter((p) => p.issueFor.length).map((p) => ({kind: p.kind, issueFor: p.issueFor.map((s) => s.meta.id), recipe: recipe(p.kind)}))
+        wanted
       });
       await createDriftTable(conn, checkup.drift);
       lap("drift and retraining check");
@@ -184,12 +197,14 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
         continue;
       }
     }
-    const fitted = fitFleets(data, trainEnd, cfg, {
-      label: purpose, log: o.log, skip: (site_id, reason) => summary.skipped_sites.push({site_id, reason}),
-      // The live fit trains on every hour (no calibration slice): its intervals are calibrated on the
-      // evaluation window's out-of-sample errors, the most recent ones there are.
-      calibrationFor: (kind) => (purpose === "live" ? recentCalibration(rows.filter((r) => r.run === "evaluation" && r.model === kind), data) : null)
-    });
+    const fitted: FleetFits = purpose === "live" && earlyLive ? await earlyLive : fitFleets(data, trainEnd, cfg, fitOptions(purpose));
+    if (purpose === "evaluation" && refitAnyway) {
+      const baselinesDone = fitted.baselinesDone.catch(() => {});
+      earlyLive = baselinesDone.then(() => fitFleets(data, asOf, cfg, {...fitOptions("live"), calibrationPending: true}));
+      // Awaited at the live fit; a run that stops before it must not also report an unhandled rejection.
+      earlyLive.catch(() => {});
+      o.log("forecast: the live model is refitted whatever the evaluation shows; its Prophet fits start alongside the evaluation's issue");
+    }
     for await (const fit of fitted) {
       const {fleet} = fit;
       lap(`fit ${purpose} ${fit.kind}`);

@@ -14,7 +14,7 @@ import type {FleetData} from "../forecast/fleetData.ts";
 import type {HourGeometry} from "../forecast/hybrid.ts";
 import {MS_PER_DAY} from "../math.ts";
 import {registryDir, type RegistryEntry} from "../registry/index.ts";
-import {decideRetraining, type RetrainDecision, type WantedFleet} from "./decide.ts";
+import {decideRetraining, type ModelInUse, type RetrainDecision, type WantedFleet} from "./decide.ts";
 
 export {decideRetraining, type ModelInUse, type RetrainDecision, type RetrainInputs, type RetrainPolicy, type WantedFleet} from "./decide.ts";
 
@@ -66,12 +66,28 @@ export async function liveModelCheckup(conn: DuckDBConnection, o: CheckupOptions
   const verdict = driftVerdict(drift);
   const fleetError = drift.find((r) => r.kind === "error" && r.site_id === "fleet");
   const decision = decideRetraining({
-    inUse: inUse.map((e) => ({version: e.version, kind: e.kind, trainEnd: Date.parse(e.train_end), issueFor: e.issue_for ?? e.sites, recipe: e.recipe ?? ""})),
-    wanted: o.wanted, asOf: o.asOf, recentStart, rmseRatio: fleetError?.rmse_ratio ?? null, criticalDrift: verdict.critical, policy: o.policy.retrain
+    inUse: inUse.map(modelInUse), wanted: o.wanted, asOf: o.asOf, recentStart, rmseRatio: fleetError?.rmse_ratio ?? null, criticalDrift: verdict.critical, policy: o.policy.retrain
   });
   o.log(`retrain: ${decision.retrain ? "refitting the live model" : "keeping the live model in use"}: ${decision.reasons.join("; ")}`);
   return {decision, inUse, drift};
 }
+
+/**
+ * Whether the check-up will refit the live model whatever the recent error and the drift turn out
+ * to be: the reasons that need neither (no model in use, a changed fleet or recipe, model age)
+ * already say so. The forecast stage then starts the live fit early, alongside the evaluation's
+ * issue. (decideRetraining only adds reasons as inputs worsen, so a refit here is a refit there.)
+ */
+export async function refitCertain(
+  conn: DuckDBConnection,
+  o: Pick<CheckupOptions, "asOf" | "policy" | "wanted" | "registry" | "previousSnapshotDir">
+): Promise<boolean> {
+  const inUse = await modelsInUse(conn, o.previousSnapshotDir, o.registry);
+  const recentStart = o.asOf - o.policy.drift.recent_days * MS_PER_DAY;
+  return decideRetraining({inUse: inUse.map(modelInUse), wanted: o.wanted, asOf: o.asOf, recentStart, rmseRatio: null, criticalDrift: [], policy: o.policy.retrain}).retrain;
+}
+
+const modelInUse = (e: RegistryEntry): ModelInUse => ({version: e.version, kind: e.kind, trainEnd: Date.parse(e.train_end), issueFor: e.issue_for ?? e.sites, recipe: e.recipe ?? ""});
 
 /** The live models the previous snapshot issued from, as registered (those whose model file is gone are not in use). */
 async function modelsInUse(conn: DuckDBConnection, previousSnapshotDir: string | null, registry: readonly RegistryEntry[]): Promise<RegistryEntry[]> {

@@ -1,5 +1,6 @@
 // fitFleets' kept fit: the backtest's last origin hands its fleets to the forecast stage's
-// evaluation fit when everything a fit depends on is the same, and only then.
+// evaluation fit when everything a fit depends on is the same, and only then. And a fit started
+// before its intervals exist (calibrationPending), as the forecast stage's early live fit.
 import {describe, expect, it} from "vitest";
 import {withConnection} from "../../../pipeline/db.ts";
 import {loadFleetData, type FleetData} from "../../../pipeline/forecast/fleetData.ts";
@@ -68,5 +69,38 @@ describe("fitFleets keep", () => {
     expect(reused((await fit(data, cutoff, {calibrationFor: () => calibration})).logs)).toBe(false);
     // That call dropped the kept fit: nothing is left to reuse.
     expect(reused((await fit(data, cutoff)).logs)).toBe(false);
+  }, 120_000);
+});
+
+describe("fitFleets calibrationPending", () => {
+  it("starts before the intervals exist, asks for them when the fleet is reached, and ends as the fit given them from the start", async () => {
+    const data = await fleetData();
+    const calibration = (await fit(data, cutoff)).fits[0].fleet.calibration;
+    const given = await fit(data, cutoff, {calibrationFor: () => calibration});
+
+    let asked = 0;
+    const logs: string[] = [];
+    const fits = fitFleets(data, cutoff, cfg, {
+      label: "live", log: (m) => logs.push(m), skip: () => {}, calibrationPending: true, calibrationFor: () => (asked++, calibration)
+    });
+    await fits.baselinesDone;
+    // The Prophet fits are done and nobody has asked for the intervals yet.
+    expect(asked).toBe(0);
+    const pending: FittedFleet[] = [];
+    for await (const f of fits) pending.push(f);
+    expect(asked).toBeGreaterThan(0);
+    expect(pending.map((f) => f.kind)).toEqual(given.fits.map((f) => f.kind));
+    expect(pending[0].fleet.gbdt).toEqual(given.fits[0].fleet.gbdt);
+    expect(pending[0].fleet.calibration).toBe(calibration);
+    expect(logs.some((m) => m.includes("did not come"))).toBe(false);
+  }, 120_000);
+
+  it("fits again with its own calibration slice when no intervals come", async () => {
+    const data = await fleetData();
+    const plain = await fit(data, cutoff);
+    const pending = await fit(data, cutoff, {calibrationPending: true, calibrationFor: () => null});
+    expect(pending.logs.some((m) => m.includes("did not come"))).toBe(true);
+    expect(pending.fits[0].fleet.gbdt).toEqual(plain.fits[0].fleet.gbdt);
+    expect(pending.fits[0].fleet.calibration).toEqual(plain.fits[0].fleet.calibration);
   }, 120_000);
 });
