@@ -8,6 +8,7 @@ import {createReadStream} from "node:fs";
 import type {ProductionSource} from "../config.ts";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {OFFSET_STAMP_PATTERN} from "./localTime.ts";
+import {workCatalog} from "./workDb.ts";
 
 /** Lines read up front to find the header, the delimiter and the stamp kind. */
 const HEAD_LINES = 200;
@@ -75,20 +76,24 @@ export async function tryFastCsv(
   const tsType = withOffset ? "TIMESTAMPTZ" : "TIMESTAMP";
   const columns = names.map((n, i) => `${sqlString(n)}: '${i === ti ? tsType : i === vi ? "DOUBLE" : "VARCHAR"}'`).join(", ");
   const format = source.timestamp.format && !withOffset ? `, timestampformat = ${sqlString(source.timestamp.format)}` : "";
+  // The typed rows: in a work database file when the run has a temp directory (workDb.ts).
+  let rows = "temp.fast_rows";
   try {
     await conn.run("DROP TABLE IF EXISTS fast_reject_errors; DROP TABLE IF EXISTS fast_reject_scans");
     // With insertion order preserved, a fresh table's rowid is the row's position in the file, so
     // line numbers cost nothing (WITH ORDINALITY made the parallel read ~60% slower).
     await conn.run("SET preserve_insertion_order = true");
+    const catalog = await workCatalog(conn);
+    rows = `${sqlIdent(catalog)}.fast_rows`;
     await conn.run(`
-      CREATE OR REPLACE TEMP TABLE fast_rows AS
+      CREATE OR REPLACE ${catalog === "temp" ? "TEMP " : ""}TABLE ${rows} AS
       SELECT ${sqlIdent(names[ti])} AS ts_typed, ${sqlIdent(names[vi])} AS value,
              ${si === null ? "NULL::VARCHAR" : sqlIdent(names[si])} AS s_text
       FROM read_csv(${sqlString(file)}, header = false, skip = ${header.line}, delim = ${sqlString(delimiter)}, quote = '"', escape = '"',
                     columns = {${columns}}, auto_detect = false, encoding = 'utf-8', store_rejects = true,
                     rejects_table = 'fast_reject_errors', rejects_scan = 'fast_reject_scans'${format})`);
   } catch {
-    await conn.run("DROP TABLE IF EXISTS fast_rows");
+    await conn.run(`DROP TABLE IF EXISTS ${rows}`);
     await lineCount.catch(() => undefined);
     return false;
   }
@@ -97,10 +102,10 @@ export async function tryFastCsv(
   const [check] = await queryRows<{n: number; bad: number; rejected: number}>(
     conn,
     `SELECT count(*) AS n, count(*) FILTER (WHERE ts_typed IS NULL OR value IS NULL OR NOT isfinite(value)) AS bad,
-            (SELECT count(*) FROM fast_reject_errors) AS rejected FROM fast_rows`
+            (SELECT count(*) FROM fast_reject_errors) AS rejected FROM ${rows}`
   );
   if (check.rejected > 0 || check.bad > 0 || check.n !== dataLines) {
-    await conn.run("DROP TABLE fast_rows");
+    await conn.run(`DROP TABLE ${rows}`);
     return false;
   }
   // A view over the typed read, not another copy of every row.
@@ -110,7 +115,7 @@ export async function tryFastCsv(
        list_contains(${knownList(knownSites)}, site) AS site_known,
        ${withOffset ? "CAST(ts_typed AS TIMESTAMP)" : "NULL::TIMESTAMP"} AS ts_abs,
        ${withOffset ? "NULL::TIMESTAMP" : "ts_typed"} AS ts_local, value
-     FROM fast_rows`
+     FROM ${rows}`
   );
   // Lines above the header (the data part has none of these, or the path would not stand).
   const above = head.filter((l) => l.line < header.line);

@@ -12,6 +12,7 @@ import {tryFastCsv, type CsvLayout} from "./fastCsv.ts";
 import {OFFSET_STAMP_PATTERN, resolveLocalTimes} from "./localTime.ts";
 import {partCopyOptions, partPath, type PartsTarget} from "./bronze.ts";
 import {addSampleParts, registerSource} from "./tables.ts";
+import {releaseWorkDb} from "./workDb.ts";
 
 export interface FileIngestResult {
   file: string;
@@ -174,10 +175,11 @@ async function dropWorkingTables(conn: DuckDBConnection): Promise<void> {
   const objects = await queryRows<{name: string; kind: string}>(
     conn,
     `SELECT table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'VIEW' ELSE 'TABLE' END AS kind FROM information_schema.tables
-     WHERE table_name IN ('typed_rows', 'parsed_rows', 'repeated_rank', 'raw_rows', 'content_lines', 'raw_lines', 'fast_rows')`
+     WHERE table_catalog IN ('memory', 'temp') AND table_name IN ('typed_rows', 'parsed_rows', 'repeated_rank', 'raw_rows', 'content_lines', 'raw_lines', 'fast_rows')`
   );
-  // Views first: they depend on the tables.
+  // Views first: they depend on the tables (and on the work database's).
   for (const o of objects.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "VIEW" ? -1 : 1))) await conn.run(`DROP ${o.kind} IF EXISTS ${o.name}`);
+  await releaseWorkDb(conn);
 }
 
 /** The exact path's parse: raw_rows (text) → parsed_rows (typed). */

@@ -1,5 +1,6 @@
 // Ingest one CSV text or fixture file into a fresh DuckDB and read back what came out.
-import {copyFile, writeFile} from "node:fs/promises";
+import {existsSync} from "node:fs";
+import {copyFile, readdir, writeFile} from "node:fs/promises";
 import {join} from "node:path";
 import {productionSourceSchema} from "../../../pipeline/config.ts";
 import {queryRows, withConnection} from "../../../pipeline/db.ts";
@@ -15,13 +16,23 @@ export interface IngestOutcome {
   path: "fast" | "exact" | null;
 }
 
-/** `input` is CSV text, or `{fixture: path}` to copy a file byte for byte. */
-export async function ingestCsv(input: string | {fixture: string}, source: Record<string, unknown>, knownSites = ["s", "a", "b"]): Promise<IngestOutcome> {
+/**
+ * `input` is CSV text, or `{fixture: path}` to copy a file byte for byte. With `tempDirectory`, DuckDB
+ * gets one (as a run's connection does), so the fast path keeps its rows in a work database file;
+ * `leftInTemp` then lists what the ingest left there (undefined: nothing was ever put there).
+ */
+export async function ingestCsv(
+  input: string | {fixture: string},
+  source: Record<string, unknown>,
+  knownSites = ["s", "a", "b"],
+  o: {tempDirectory?: boolean} = {}
+): Promise<IngestOutcome & {leftInTemp?: string[]}> {
   return withTempDir(async (dir) => {
     const file = join(dir, "in.csv");
     if (typeof input === "string") await writeFile(file, input);
     else await copyFile(input.fixture, file);
-    return withConnection(async (conn) => {
+    const tempDirectory = o.tempDirectory ? join(dir, "duckdb-tmp") : undefined;
+    const outcome = await withConnection(async (conn) => {
       await createIngestTables(conn);
       const parsed = productionSourceSchema.parse({path: file, site_id: "s", ...source});
       let error: string | null = null;
@@ -41,6 +52,8 @@ export async function ingestCsv(input: string | {fixture: string}, source: Recor
         (await queryRows<{check: string; value: number}>(conn, `SELECT "check", sum(value) AS value FROM ingest_counts GROUP BY 1`)).map((r) => [r.check, r.value])
       );
       return {samples, rejects, counts, error, path};
-    });
+    }, {tempDirectory});
+    // The directory exists only if something was put there (the work database: DuckDB creates it only to spill).
+    return tempDirectory ? {...outcome, leftInTemp: existsSync(tempDirectory) ? await readdir(tempDirectory) : undefined} : outcome;
   });
 }

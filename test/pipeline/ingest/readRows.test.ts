@@ -1,5 +1,5 @@
 import {describe, expect, it} from "vitest";
-import {ingestCsv} from "./ingestCsv.ts";
+import {ingestCsv, ingestCsv as ingestCsvAt} from "./ingestCsv.ts";
 
 describe("ingestProductionFile: local time with daylight saving", () => {
   const source = {timestamp: {column: "timestamp", timezone: "Europe/Berlin"}, value: {column: "p", unit: "kW"}};
@@ -102,7 +102,16 @@ describe("ingestProductionFile: files without a header", () => {
   });
 });
 
-describe("ingestProductionFile: fast path", () => {
+describe.each([
+  ["in memory", false],
+  ["in a work database file (a run's connection, with a temp directory)", true]
+])("ingestProductionFile: fast path, typed rows %s", (_where, tempDirectory) => {
+  const ingestCsv = async (...args: Parameters<typeof ingestCsvAt>) => {
+    const out = await ingestCsvAt(args[0], args[1], args[2], {tempDirectory});
+    // The work database was made (the folder exists) and, with the file's other working tables, detached and deleted.
+    if (tempDirectory && out.path === "fast") expect(out.leftInTemp).toEqual([]);
+    return out;
+  };
   const lines = ["# exported by logger 7", "timestamp;site;p;status", ...Array.from({length: 300}, (_, i) => {
     const t = new Date(Date.UTC(2025, 9, 25, 22, 0) + i * 15 * 60_000).toISOString().slice(0, 19).replace("T", " ");
     return `${t};x;${(i % 37) * 0.25};"ok"`;
