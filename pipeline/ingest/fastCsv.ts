@@ -5,6 +5,7 @@
 // exact line-by-line path, which explains every bad line.
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {createReadStream} from "node:fs";
+import {stat} from "node:fs/promises";
 import type {ProductionSource} from "../config.ts";
 import {queryRows, sqlIdent, sqlString} from "../db.ts";
 import {OFFSET_STAMP_PATTERN} from "./localTime.ts";
@@ -83,7 +84,7 @@ export async function tryFastCsv(
     // With insertion order preserved, a fresh table's rowid is the row's position in the file, so
     // line numbers cost nothing (WITH ORDINALITY made the parallel read ~60% slower).
     await conn.run("SET preserve_insertion_order = true");
-    const catalog = await workCatalog(conn);
+    const catalog = await workCatalog(conn, (await stat(file)).size);
     rows = `${sqlIdent(catalog)}.fast_rows`;
     await conn.run(`
       CREATE OR REPLACE ${catalog === "temp" ? "TEMP " : ""}TABLE ${rows} AS

@@ -3,9 +3,10 @@
 // the default 1 GB memory limit spill to disk as they are and are read back on every pass (checks,
 // local times, the write). A DuckDB database file in the run's temp directory stores them
 // compressed as they are written (513 MB for those rows) and reads them back fast: measured on the
-// 10 GB bench file, ingest 120.6 -> 91.3 s and peak RSS 1.9 -> 1.1 GB. Without a temp directory of
-// the caller's choosing (DuckDB's default, `.tmp` under the working directory), the rows stay in
-// memory as a TEMP table.
+// 10 GB bench file, ingest 120.6 -> 91.3 s and peak RSS 1.9 -> 1.1 GB. Small files stay in memory as
+// a TEMP table: attaching, writing and deleting a database file per file cost the 100-site scale
+// bench's 100 small exports 5 s. So do files without a temp directory of the caller's choosing
+// (DuckDB's default, `.tmp` under the working directory).
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {mkdir, rm} from "node:fs/promises";
 import {join} from "node:path";
@@ -13,10 +14,19 @@ import {queryRows, sqlIdent, sqlString} from "../db.ts";
 
 const WORK_DB = "ingest_work";
 const DUCKDB_DEFAULT_TEMP = ".tmp";
+/** CSV files from this size on (about 10M rows of a typical export) keep their typed rows in the work database. */
+const WORK_DB_MIN_BYTES = 512e6;
+let minBytes = WORK_DB_MIN_BYTES;
+
+/** For tests: the file size from which the work database is used (undefined: back to the default). */
+export function setWorkDbMinBytes(bytes?: number): void {
+  minBytes = bytes ?? WORK_DB_MIN_BYTES;
+}
 let attached = 0;
 
-/** The catalog to create the fast path's working table in: a work database file, or `temp`. */
-export async function workCatalog(conn: DuckDBConnection): Promise<string> {
+/** The catalog to create the fast path's working table in for a file of `bytes`: a work database file, or `temp`. */
+export async function workCatalog(conn: DuckDBConnection, bytes: number): Promise<string> {
+  if (bytes < minBytes) return "temp";
   const [{dir, open}] = await queryRows<{dir: string | null; open: number}>(
     conn,
     `SELECT current_setting('temp_directory') AS dir, (SELECT count(*) FROM duckdb_databases() WHERE database_name = ${sqlString(WORK_DB)}) AS open`

@@ -6,6 +6,7 @@ import {productionSourceSchema} from "../../../pipeline/config.ts";
 import {queryRows, withConnection} from "../../../pipeline/db.ts";
 import {ingestProductionFile} from "../../../pipeline/ingest/readRows.ts";
 import {createIngestTables} from "../../../pipeline/ingest/tables.ts";
+import {setWorkDbMinBytes} from "../../../pipeline/ingest/workDb.ts";
 import {withTempDir} from "../../helpers.ts";
 
 export interface IngestOutcome {
@@ -18,7 +19,8 @@ export interface IngestOutcome {
 
 /**
  * `input` is CSV text, or `{fixture: path}` to copy a file byte for byte. With `tempDirectory`, DuckDB
- * gets one (as a run's connection does), so the fast path keeps its rows in a work database file;
+ * gets one (as a run's connection does) and files of any size count as big, so the fast path keeps its
+ * rows in a work database file;
  * `leftInTemp` then lists what the ingest left there (undefined: nothing was ever put there).
  */
 export async function ingestCsv(
@@ -32,6 +34,7 @@ export async function ingestCsv(
     if (typeof input === "string") await writeFile(file, input);
     else await copyFile(input.fixture, file);
     const tempDirectory = o.tempDirectory ? join(dir, "duckdb-tmp") : undefined;
+    if (tempDirectory) setWorkDbMinBytes(0);
     const outcome = await withConnection(async (conn) => {
       await createIngestTables(conn);
       const parsed = productionSourceSchema.parse({path: file, site_id: "s", ...source});
@@ -52,7 +55,7 @@ export async function ingestCsv(
         (await queryRows<{check: string; value: number}>(conn, `SELECT "check", sum(value) AS value FROM ingest_counts GROUP BY 1`)).map((r) => [r.check, r.value])
       );
       return {samples, rejects, counts, error, path};
-    }, {tempDirectory});
+    }, {tempDirectory}).finally(() => setWorkDbMinBytes());
     // The directory exists only if something was put there (the work database: DuckDB creates it only to spill).
     return tempDirectory ? {...outcome, leftInTemp: existsSync(tempDirectory) ? await readdir(tempDirectory) : undefined} : outcome;
   });
