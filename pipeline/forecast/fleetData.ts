@@ -48,7 +48,8 @@ export async function loadFleetData(conn: DuckDBConnection): Promise<FleetData> 
   const spans = await queryRows<{site_id: string; first: number; last: number}>(conn, `
     SELECT site_id, epoch_ms(min(ts))::DOUBLE AS first, epoch_ms(max(ts))::DOUBLE AS last FROM production_hourly GROUP BY site_id`);
   const columns = Object.entries(MODEL_WEATHER);
-  const grids = new Map<string, Omit<SiteSeries, "meta">>();
+  type Grid = Omit<SiteSeries, "meta">;
+  const grids = new Map<string, Grid>();
   for (const {site_id, first, last} of spans) {
     const n = (last - first) / HOUR_MS + 1;
     grids.set(site_id, {
@@ -59,12 +60,14 @@ export async function loadFleetData(conn: DuckDBConnection): Promise<FleetData> 
   }
   type HourColumns = {site_id: string[]; ts: number[]; e: (number | null)[]};
   for await (const {rowCount, columns: c} of streamColumns<HourColumns>(conn, "SELECT site_id, epoch_ms(ts)::DOUBLE AS ts, energy_kwh AS e FROM production_hourly")) {
+    // Rows come in runs of one site: look the grid up when the site changes, not per row.
     let id: string | null = null;
-    let s = undefined as unknown as Omit<SiteSeries, "meta">;
+    let grid: Grid | undefined;
     for (let k = 0; k < rowCount; k++) {
       const e = c.e[k];
       if (e === null || !Number.isFinite(e)) continue;
-      if (c.site_id[k] !== id) s = grids.get((id = c.site_id[k]))!;
+      if (c.site_id[k] !== id) grid = grids.get((id = c.site_id[k]));
+      const s = grid!;
       const t = c.ts[k];
       s.energy[(t - s.ts[0]) / HOUR_MS] = e;
       if (t < s.firstKnown) s.firstKnown = t;

@@ -77,7 +77,7 @@ export async function tryFastCsv(
   const tsType = withOffset ? "TIMESTAMPTZ" : "TIMESTAMP";
   const columns = names.map((n, i) => `${sqlString(n)}: '${i === ti ? tsType : i === vi ? "DOUBLE" : "VARCHAR"}'`).join(", ");
   const format = source.timestamp.format && !withOffset ? `, timestampformat = ${sqlString(source.timestamp.format)}` : "";
-  // The typed rows: in a work database file when the run has a temp directory (workDb.ts).
+  // The typed rows: a TEMP table, or for a big file a table in a work database file (workDb.ts).
   let rows = "temp.fast_rows";
   try {
     await conn.run("DROP TABLE IF EXISTS fast_reject_errors; DROP TABLE IF EXISTS fast_reject_scans");

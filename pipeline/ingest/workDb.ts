@@ -4,10 +4,10 @@
 // local times, the write). A DuckDB database file in the run's temp directory stores them
 // compressed as they are written (513 MB for those rows) and reads them back fast: on the 10 GB
 // bench file ingest went from 0.60x to 0.87x plain COPY's throughput (120.6 -> 74.1 s; peak RSS of
-// the ingest alone 1.5 -> 1.1 GB). Small files stay in memory as
-// a TEMP table: attaching, writing and deleting a database file per file cost the 100-site scale
-// bench's 100 small exports 5 s. So do files without a temp directory of the caller's choosing
-// (DuckDB's default, `.tmp` under the working directory).
+// the ingest alone 1.5 -> 1.1 GB). Small files stay in memory as a TEMP table: attaching, writing
+// and deleting a database file per file cost the 100-site scale bench's 100 small exports 5 s. So
+// do files without a temp directory of the caller's choosing (DuckDB's default, `.tmp` under the
+// working directory).
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {mkdir, rm} from "node:fs/promises";
 import {join} from "node:path";
@@ -19,11 +19,13 @@ const DUCKDB_DEFAULT_TEMP = ".tmp";
 const WORK_DB_MIN_BYTES = 512e6;
 let minBytes = WORK_DB_MIN_BYTES;
 
+/** Work database files attached by this process so far (each gets a new name). */
+let attached = 0;
+
 /** For tests: the file size from which the work database is used (undefined: back to the default). */
 export function setWorkDbMinBytes(bytes?: number): void {
   minBytes = bytes ?? WORK_DB_MIN_BYTES;
 }
-let attached = 0;
 
 /** The catalog to create the fast path's working table in for a file of `bytes`: a work database file, or `temp`. */
 export async function workCatalog(conn: DuckDBConnection, bytes: number): Promise<string> {
