@@ -10,6 +10,7 @@ import type {SunlineConfig} from "../config.ts";
 import type {FleetData, SiteSeries} from "./fleetData.ts";
 import {DEFAULT_HYBRID_GBDT, finishHybridFleet, startHybridFleet, type HybridFleet, type StartedFleet} from "./hybrid.ts";
 import type {ConformalCalibration} from "./intervals.ts";
+import type {ProphetStart} from "../models/prophet/index.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {createHash} from "node:crypto";
 import {sha256, stableStringify} from "../snapshot/hash.ts";
@@ -52,6 +53,13 @@ export interface FitFleetsOptions {
    * cutoffs agree. One fit is kept at a time, until the next fitFleets call takes or drops it.
    */
   keep?: boolean;
+  /**
+   * Per site: an earlier fit's Prophet optimum for this fit's Stan to start from (a warm start;
+   * see ProphetFitInput.start), e.g. the previous backtest origin's. It must come from a fit at an
+   * earlier cutoff, so that this fit still sees nothing after its own. Part of the fit's identity
+   * for `keep`: the optimum lands within Stan's tolerance of a cold start's, not on it.
+   */
+  prophetStarts?: ReadonlyMap<string, ProphetStart>;
 }
 
 /** The fleets of one fit, yielded in turn; the first one's Prophet fits are under way from the start. */
@@ -62,6 +70,8 @@ export interface FleetFits extends AsyncIterable<FittedFleet> {
    * this thread trains the GBDT and issues with this one.
    */
   baselinesDone: Promise<void>;
+  /** Once baselinesDone: the hybrid fleet's Prophet fits, per site, as start points for a later fit (FitFleetsOptions.prophetStarts). */
+  prophetStarts: Promise<Map<string, ProphetStart>>;
 }
 
 /**
@@ -77,7 +87,7 @@ export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig
   };
   const pending = o.calibrationPending === true;
   const reusable = !pending && !given("hybrid") && !given("fleet-transfer");
-  const key = reusable && (o.keep || kept) ? fitKey(data, trainEnd, cfg) : null;
+  const key = reusable && (o.keep || kept) ? fitKey(data, trainEnd, cfg, o.prophetStarts) : null;
   if (kept) {
     // A kept fit serves the next fit of the same inputs only: any other drops it (and its memory).
     const reuse = kept;
@@ -97,7 +107,7 @@ export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig
   const start = (fit: FleetPlan, assumeGiven = false): FleetStart => {
     const calibration = assumeGiven ? null : given(fit.kind);
     try {
-      return {given: calibration, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, assumeGiven || calibration ? 0 : undefined)};
+      return {given: calibration, started: startFleet(fit.kind, fit.sites, trainEnd, data, cfg, assumeGiven || calibration ? 0 : undefined, o.prophetStarts)};
     } catch (error) {
       return {given: calibration, error};
     }
@@ -115,6 +125,7 @@ export function fitFleets(data: FleetData, trainEnd: number, cfg: ForecastConfig
   const keep = o.keep && key !== null ? {key, fits: [] as FittedFleet[], events} : null;
   return {
     baselinesDone: firstStart?.started?.baselinesDone ?? Promise.resolve(),
+    prophetStarts: (first?.kind === "hybrid" && firstStart?.started?.prophetStarts) || Promise.resolve(new Map()),
     [Symbol.asyncIterator]: () => fleets(plan, startOf, say, keep)
   };
 }
@@ -153,8 +164,11 @@ function reuseFits(reuse: KeptFit, data: FleetData, o: FitFleetsOptions): FleetF
   const mine = (sites: SiteSeries[]) => sites.map((s) => data.sites.find((x) => x.meta.id === s.meta.id)!);
   const fits = reuse.fits.map((f) => ({...f, sites: mine(f.sites), issueFor: mine(f.issueFor)}));
   o.log(`forecast: ${o.label}: same data, cutoff and settings as a fit already made; reusing its ${fits.map((f) => f.kind).join(" and ")} fleet`);
+  const starts = new Map<string, ProphetStart>();
+  for (const f of fits) if (f.kind === "hybrid") for (const [id, m] of f.fleet.models) if (m.prophet) starts.set(id, m.prophet.startPoint());
   return {
     baselinesDone: Promise.resolve(),
+    prophetStarts: Promise.resolve(starts),
     [Symbol.asyncIterator]: async function* () {
       yield* fits;
     }
@@ -215,8 +229,9 @@ async function* fleets(
  * Everything a fit depends on: the cutoff, the settings, and every site's metadata, energy and
  * weather before the cutoff (dataHash).
  */
-function fitKey(data: FleetData, trainEnd: number, cfg: ForecastConfig): string {
-  return sha256(stableStringify({trainEnd, cfg, weather: data.weatherNames, data: dataHash(data.sites, trainEnd, data)}));
+function fitKey(data: FleetData, trainEnd: number, cfg: ForecastConfig, starts: ReadonlyMap<string, ProphetStart> | undefined): string {
+  const start = starts?.size ? sha256(stableStringify([...starts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, s]) => [id, s.optimum]))) : null;
+  return sha256(stableStringify({trainEnd, cfg, weather: data.weatherNames, data: dataHash(data.sites, trainEnd, data), start}));
 }
 
 /** Hash of exactly the training data a fit sees: every site's hours before trainEnd, energy and weather. */
@@ -259,9 +274,17 @@ export function fitParams(kind: FleetKind, cfg: ForecastConfig): Record<string, 
   return {baseline: kind === "hybrid" ? "prophet" : "none", prophet: kind === "hybrid" ? cfg.prophet : {}, gbdt: {...DEFAULT_HYBRID_GBDT, ...cfg.gbdt}, issue_hour_local: cfg.issue_hour_local};
 }
 
-function startFleet(kind: FleetKind, sites: readonly SiteSeries[], trainEnd: number, data: FleetData, cfg: ForecastConfig, calibrationFraction?: number): StartedFleet {
+function startFleet(
+  kind: FleetKind,
+  sites: readonly SiteSeries[],
+  trainEnd: number,
+  data: FleetData,
+  cfg: ForecastConfig,
+  calibrationFraction: number | undefined,
+  prophetStarts: ReadonlyMap<string, ProphetStart> | undefined
+): StartedFleet {
   return startHybridFleet(
     sites.map((s) => ({id: s.meta.id, site: s.meta, series: s, issueTimeOf: localIssueTimes(s.meta.timezone, cfg.issue_hour_local)})),
-    {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction, horizonH: cfg.horizon_h}
+    {trainEnd, baseline: kind === "hybrid" ? "prophet" : "none", prophet: cfg.prophet, gbdt: cfg.gbdt, prophetWeather: data.weatherNames.includes("ghi") ? ["ghi"] : [], calibrationFraction, horizonH: cfg.horizon_h, prophetStarts}
   );
 }

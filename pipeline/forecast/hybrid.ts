@@ -22,7 +22,7 @@
 import {calibrateConformal, conformalIntervals, type ConformalCalibration, type ConformalOptions} from "./intervals.ts";
 import {recentClearSkyIndexer, type SmartPersistenceOptions} from "./baselines.ts";
 import {DAY_MS, HOUR_MS, isKnown} from "./series.ts";
-import {fitProphetBaselines, ProphetBaseline, type ProphetBaselineJson, type ProphetFitInput, type ProphetParams} from "../models/prophet/index.ts";
+import {fitProphetBaselines, ProphetBaseline, type ProphetBaselineJson, type ProphetFitInput, type ProphetParams, type ProphetStart} from "../models/prophet/index.ts";
 import {GbdtModel, trainGbdt, type GbdtModelJson, type GbdtParams} from "../models/gbdt/index.ts";
 import {localIssueTimes} from "../timezone.ts";
 import {yieldToEventLoop} from "../eventLoop.ts";
@@ -438,6 +438,8 @@ export interface FleetOptions extends Omit<HybridOptions, "issueTimeOf"> {
   baseline?: "prophet" | "none";
   /** Threads for the per-site Prophet fits (default: the machine's cores). */
   threads?: number;
+  /** Per site id: an earlier Prophet fit of the site for Stan to start from (see ProphetFitInput.start). */
+  prophetStarts?: ReadonlyMap<string, ProphetStart>;
 }
 
 /** One GBDT and one interval calibration shared by the fleet; a `HybridModel` per site. */
@@ -471,6 +473,8 @@ export async function fitHybridFleet(inputs: readonly FleetSiteInput[], options:
 export interface StartedFleet {
   /** Settles when the Prophet fits are done (at once without a baseline). */
   readonly baselinesDone: Promise<void>;
+  /** Once the Prophet fits are done: each fitted site's start point for a later fit (none without a baseline). */
+  readonly prophetStarts: Promise<Map<string, ProphetStart>>;
   /** @internal */
   readonly state: StartState;
 }
@@ -535,7 +539,8 @@ export function startHybridFleet(inputs: readonly FleetSiteInput[], options: Fle
     for (const w of prophetWeather) regressors[w] = pick(fitIdx, series.weather![w]);
     const prophetInput: ProphetFitInput = {
       ds: fitTs, y: pick(fitIdx, series.energy).map((y) => Math.min(site.capacityKw, Math.max(0, y))), capacityKw: site.capacityKw, regressors,
-      sunUp: Array.from(fitGeo.sunUp, (u) => u === 1), params: prophetParamsFor(fitTs, options.prophet)
+      sunUp: Array.from(fitGeo.sunUp, (u) => u === 1), params: prophetParamsFor(fitTs, options.prophet),
+      start: options.prophetStarts?.get(input.id)
     };
     return {input, history, fitIdx, calIdx, fitTs, fitGeo, prophetInput};
   });
@@ -546,7 +551,11 @@ export function startHybridFleet(inputs: readonly FleetSiteInput[], options: Fle
   const baselinesDone = fitted.then(() => void (p1 = performance.now()));
   // A caller that never finishes this fit (it stopped on another error) must not see an unhandled rejection.
   baselinesDone.catch(() => {});
-  return {baselinesDone, state: {options, weatherNames, prophetWeather, splits, fitted, prophetMs: () => p1 - p0}};
+  const prophetStarts = fitted.then(
+    (models) => new Map(models.flatMap((m, k) => (m instanceof ProphetBaseline ? [[splits[k].input.id, m.startPoint()] as const] : []))),
+    () => new Map<string, ProphetStart>()
+  );
+  return {baselinesDone, prophetStarts, state: {options, weatherNames, prophetWeather, splits, fitted, prophetMs: () => p1 - p0}};
 }
 
 /** Waits for the Prophet fits, then trains the fleet's GBDT and calibrates its intervals (see fitHybridFleet). */

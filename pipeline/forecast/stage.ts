@@ -37,6 +37,7 @@ import {dataHash, fitFleets, fitParams, planFleets, type FleetFits, type FleetKi
 import {issueForecasts, targetHours, type ForecastRow} from "./issue.ts";
 import {DAY_MS, HOUR_MS} from "./series.ts";
 import {transferCurve, type TransferCurveRow} from "./transferCurve.ts";
+import type {ProphetStart} from "../models/prophet/index.ts";
 import {pushAll} from "../arrays.ts";
 
 type ForecastConfig = SunlineConfig["forecast"];
@@ -162,6 +163,10 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
   // origins overlap). Its intervals are then asked for once those forecasts exist (calibrationPending).
   const refitAnyway = await refitCertain(conn, {asOf, policy, registry, previousSnapshotDir: o.previousSnapshotDir, wanted});
   let earlyLive: Promise<FleetFits> | null = null;
+  // The live fit's Prophet starts from the evaluation fit's optimum for each site (fitted on the data
+  // before the evaluation window, so nothing the live fit may not see): a warm start, about half the
+  // Stan time (FitFleetsOptions.prophetStarts).
+  let evaluationStarts: Promise<Map<string, ProphetStart>> = Promise.resolve(new Map());
   for (const purpose of ["evaluation", "live"] as const) {
     const trainEnd = purpose === "evaluation" ? evalStart : asOf;
     if (purpose === "live") {
@@ -197,10 +202,12 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
         continue;
       }
     }
-    const fitted: FleetFits = purpose === "live" && earlyLive ? await earlyLive : fitFleets(data, trainEnd, cfg, fitOptions(purpose));
+    const fitted: FleetFits =
+      purpose === "live" && earlyLive ? await earlyLive : fitFleets(data, trainEnd, cfg, {...fitOptions(purpose), prophetStarts: purpose === "live" ? await evaluationStarts : undefined});
+    if (purpose === "evaluation") evaluationStarts = fitted.prophetStarts;
     if (purpose === "evaluation" && refitAnyway) {
       const baselinesDone = fitted.baselinesDone.catch(() => {});
-      earlyLive = baselinesDone.then(() => fitFleets(data, asOf, cfg, {...fitOptions("live"), calibrationPending: true}));
+      earlyLive = baselinesDone.then(async () => fitFleets(data, asOf, cfg, {...fitOptions("live"), calibrationPending: true, prophetStarts: await evaluationStarts}));
       // Awaited at the live fit; a run that stops before it must not also report an unhandled rejection.
       earlyLive.catch(() => {});
       o.log("forecast: the live model is refitted whatever the evaluation shows; its Prophet fits start alongside the evaluation's issue");

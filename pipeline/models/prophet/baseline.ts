@@ -28,7 +28,7 @@
 //   worker threads (parallel.ts): `prepareProphetFit` sets the problem up, `finish` takes the answer.
 import {messages, SunlineError} from "../../messages.ts";
 import {optimizer as wasmStan} from "./init.ts";
-import {legacyCanonicalPositions, prophetComponents, prophetProblem, type ProphetDesign, type StanData, type StanInit} from "./design.ts";
+import {carriedInit, legacyCanonicalPositions, prophetComponents, prophetProblem, type ProphetDesign, type StanData, type StanInit} from "./design.ts";
 import {stanDataJson} from "./stanJson.js";
 
 /** Stan's optimizer settings (augurs' `OptimizeOpts`). */
@@ -98,6 +98,20 @@ export interface ProphetFitInput {
   /** Which hours have the sun above the horizon; `params.nightRows` says what happens to the others. */
   sunUp: SunUp;
   params?: Partial<ProphetParams>;
+  /**
+   * Where Stan starts: an earlier fit of the same site (`ProphetBaseline.startPoint`), carried into
+   * this fit's scaling (design.ts `carriedInit`), instead of Prophet's line through the first and
+   * last points. Only the start: the optimum is still this data's. The earlier fit must have seen
+   * only data this one may see (e.g. an earlier cutoff of the same series).
+   */
+  start?: ProphetStart;
+}
+
+/** A fitted model's optimum and scaling, all a later fit of the same site needs to start from it. */
+export interface ProphetStart {
+  readonly design: ProphetDesign;
+  readonly optimum: ProphetOptimum;
+  readonly scales: readonly RegressorScale[];
 }
 
 export interface ProphetPredictInput {
@@ -210,7 +224,8 @@ export function prepareProphetFit(input: ProphetFitInput): PreparedProphetFit {
   const started = performance.now();
   const {data, capacityKw, params, info} = prepareRows(input);
   const scales = regressorScales(data.regressors);
-  const {design, data: stan, init} = prophetProblem({ds: data.ds, y: data.y, regressors: scaledRegressors(scales, data.regressors)}, params);
+  const {design, data: stan, init: coldInit} = prophetProblem({ds: data.ds, y: data.y, regressors: scaledRegressors(scales, data.regressors)}, params);
+  const init = (input.start && carriedStart(input.start, design, scales)) ?? coldInit;
   const problem: StanProblem = {init, data: stan, opts: {seed: OPTIMIZER_SEED, tolRelGrad: params.tolRelGrad}};
   const setupMs = performance.now() - started;
   return {
@@ -268,6 +283,14 @@ function prepareRows(input: ProphetFitInput): {data: FitData; capacityKw: number
   return {data, capacityKw, params, info: {rows: n, fittedRows: rows.length, nightRows, fitMs: 0}};
 }
 
+function carriedStart(start: ProphetStart, design: ProphetDesign, scales: readonly RegressorScale[]): StanInit | null {
+  return carriedInit({design: start.design, optimum: start.optimum, sigmaObs: start.optimum.sigmaObs}, design, (name) => {
+    const before = start.scales.find((s) => s.name === name);
+    const now = scales.find((s) => s.name === name);
+    return before && now ? {scale: now.sd / before.sd, shift: (now.mean - before.mean) / before.sd} : null;
+  });
+}
+
 function optimumOf(answer: StanAnswer): ProphetOptimum {
   const p = answer.params;
   return {k: p.k, m: p.m, sigmaObs: p.sigmaObs, delta: Array.from(p.delta), beta: Array.from(p.beta)};
@@ -281,7 +304,7 @@ interface FitData {
   regressors: Record<string, number[]>;
 }
 
-interface RegressorScale {
+export interface RegressorScale {
   name: string;
   mean: number;
   sd: number;
@@ -398,6 +421,11 @@ export class ProphetBaseline {
     const multiplicative = this.params.seasonalityMode === "multiplicative";
     for (let i = 0; i < n; i++) terms[i] = multiplicative ? trend[i] * (1 + terms[i]) : trend[i] + terms[i];
     return terms;
+  }
+
+  /** What a later fit of the same site can start from (`ProphetFitInput.start`). */
+  startPoint(): ProphetStart {
+    return {design: this.design, optimum: this.optimum, scales: this.scales};
   }
 
   /** Marks the model as released; it is unusable afterwards. (It holds no WebAssembly memory: this only guards against use after a caller's `free`.) */

@@ -15,6 +15,7 @@ export {
   type ProphetParams,
   type ProphetOptimum,
   type ProphetPredictInput,
+  type ProphetStart,
   type SunUp
 } from "./baseline.ts";
 export {fitProphetBaselines, type ParallelFitOptions} from "./parallel.ts";

@@ -72,6 +72,35 @@ describe("fitFleets keep", () => {
   }, 120_000);
 });
 
+describe("fitFleets prophetStarts", () => {
+  it("gives each hybrid site's Prophet fit as a start point once the baselines are done, and a warm-started fit is not a cold one's keep", async () => {
+    const data = await fleetData();
+    const earlier = fitFleets(data, cutoff - 20 * DAY, cfg, {label: "origin 1", log: () => {}, skip: () => {}});
+    await earlier.baselinesDone;
+    const starts = await earlier.prophetStarts;
+    for await (const f of earlier) {
+      if (f.kind === "hybrid") expect([...starts.keys()].sort()).toEqual(f.sites.map((s) => s.meta.id).sort());
+      f.fleet.free();
+    }
+    expect(starts.size).toBeGreaterThan(0);
+
+    const warm = await fit(data, cutoff, {keep: true, prophetStarts: starts});
+    const site = warm.fits[0].issueFor[0];
+    const ts = Array.from({length: 48}, (_, h) => cutoff + h * 3_600_000);
+    const forecast = (f: FittedFleet) => f.fleet.models.get(site.meta.id)!.predict({ts, history: site, issueTime: cutoff}).baseline_kwh;
+    const warmForecast = forecast(warm.fits[0]);
+    // A cold fit of the same data does not take the warm-started one (it drops it)…
+    const cold = await fit(data, cutoff, {keep: true});
+    expect(reused(cold.logs)).toBe(false);
+    // …and lands near, not on, its baselines.
+    expect(forecast(cold.fits[0])).not.toEqual(warmForecast);
+    // A kept cold fit still serves the next cold one, and hands its starts on too.
+    const again = fitFleets(data, cutoff, cfg, {label: "evaluation", log: () => {}, skip: () => {}});
+    expect([...(await again.prophetStarts).keys()].sort()).toEqual([...starts.keys()].sort());
+    for await (const f of again) expect(forecast(f)).toEqual(forecast(cold.fits[0]));
+  }, 120_000);
+});
+
 describe("fitFleets calibrationPending", () => {
   it("starts before the intervals exist, asks for them when the fleet is reached, and ends as the fit given them from the start", async () => {
     const data = await fleetData();

@@ -178,6 +178,60 @@ describe("with clear-sky GHI as a regressor", () => {
   });
 });
 
+describe("warm start from an earlier fit of the same site (ProphetFitInput.start)", () => {
+  // Two cutoffs a month apart, as two backtest origins: 200 and 230 days of the synthetic year.
+  const input = (days: number): ProphetFitInput => {
+    const w = window(year, 0, days);
+    return {ds: w.ds, y: w.y, capacityKw: SITE.capacityKw, sunUp: w.sunUp, regressors: {clearSky: w.clearSky, ghi: w.ghi}};
+  };
+  const next = window(year, 230, 30);
+  const predictNext = (model: ProphetBaseline) => model.predict({ds: next.ds, sunUp: next.sunUp, regressors: {clearSky: next.clearSky, ghi: next.ghi}});
+  let earlier: ProphetBaseline;
+  beforeAll(() => {
+    earlier = fitProphetBaseline(input(200));
+  });
+
+  it("starts Stan on the earlier fit's forecast: same trend, seasonality and regressor effects at the new changepoints", () => {
+    const fit = prepareProphetFit({...input(230), start: earlier.startPoint()});
+    const cold = prepareProphetFit(input(230));
+    expect(fit.problem.init).not.toEqual(cold.problem.init);
+    // The start itself as a model: its forecast at the knots of its trend equals the earlier model's.
+    const started = fit.finish({params: fit.problem.init});
+    const {design} = started.startPoint();
+    const knots = [0, ...design.changepointsT, 1].map((t) => Math.round(design.startS + t * design.tScale) * 1000);
+    const at = input(230);
+    const idx = knots.map((ms) => Array.prototype.indexOf.call(at.ds, ms) as number);
+    expect(idx.every((i) => i >= 0)).toBe(true);
+    const rows = (model: ProphetBaseline) => {
+      const f = model.predict({ds: idx.map((i) => at.ds[i]), sunUp: idx.map(() => true), regressors: {clearSky: idx.map((i) => at.regressors!.clearSky[i]), ghi: idx.map((i) => at.regressors!.ghi[i])}});
+      return Array.from(f.trend, (t, k) => t + f.daily[k] + f.yearly[k] + f.regressors.clearSky[k] + f.regressors.ghi[k]);
+    };
+    const a = rows(earlier), b = rows(started);
+    for (let k = 0; k < a.length; k++) expect(b[k]).toBeCloseTo(a[k], 6);
+  });
+
+  it("ends where a cold start does, within Stan's tolerance, and is as deterministic", () => {
+    const start = earlier.startPoint();
+    const warm = fitProphetBaseline({...input(230), start});
+    const cold = fitProphetBaseline(input(230));
+    const w = predictNext(warm).yhat, c = predictNext(cold).yhat;
+    let diff = 0;
+    for (let i = 0; i < w.length; i++) diff += Math.abs(w[i] - c[i]);
+    const meanDiff = diff / w.length;
+    const maeWarm = maskedMae(w, next.truth, next.sunUp), maeCold = maskedMae(c, next.truth, next.sunUp);
+    console.info(`prophet: warm vs cold start, next month: mean |difference| ${meanDiff.toFixed(3)} kWh; daytime MAE ${maeWarm.toFixed(3)} vs ${maeCold.toFixed(3)} kWh`);
+    expect(meanDiff).toBeLessThan(0.005 * SITE.capacityKw);
+    expect(Math.abs(maeWarm - maeCold)).toBeLessThan(0.05 * maeCold);
+    expect(predictNext(fitProphetBaseline({...input(230), start})).yhat).toEqual(w);
+  });
+
+  it("starts cold when the earlier fit's mode differs", () => {
+    const other = fitProphetBaseline({...input(200), params: {seasonalityMode: "multiplicative"}});
+    const fit = prepareProphetFit({...input(230), start: other.startPoint()});
+    expect(fit.problem.init).toEqual(prepareProphetFit(input(230)).problem.init);
+  });
+});
+
 describe("clipping, determinism and saving", () => {
   // Two months of spring with two regressors: short enough to fit in ~0.1 s, and with several
   // seasonalities and regressors whose order augurs would otherwise vary from fit to fit.
