@@ -98,8 +98,9 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
   const skipped: BacktestResult["skipped"] = [];
   const labelOf = (split: Split) => `backtest window ${split.window} (origin ${iso(split.origin).slice(0, 10)})`;
   // Each origin's Prophet fits start from the previous origin's optimum for the site (a warm start:
-  // fitted on less data, so nothing after this cutoff; measured on 100 sites, about half the Stan
-  // time). The last origin starts cold and its fit is kept: when the forecast stage's evaluation
+  // fitted on less data, so nothing after this cutoff; about half the Stan time, design.ts
+  // carriedInit; in sliding mode the previous window reaches further back, which only the start
+  // point carries, not the data). The last origin starts cold and its fit is kept: when the forecast stage's evaluation
   // window starts there, it is the same fit on the same data, and the forecast stage takes it
   // instead of fitting again.
   const last = splits[splits.length - 1];
