@@ -186,6 +186,16 @@ export interface StanProblem {
   init: StanInit;
   data: StanData;
   opts: StanOptions;
+  /**
+   * Prophet's own starting point, when `init` was carried from an earlier fit: tried when Stan
+   * fails from the carried one, so a warm start never costs a site its fit.
+   */
+  coldInit?: StanInit;
+}
+
+/** The starting points to try, in turn: the carried one, then Prophet's own (see StanProblem.coldInit). */
+export function stanStarts(problem: StanProblem): {init: StanInit; label: string}[] {
+  return problem.coldInit ? [{init: problem.init, label: " from the earlier fit"}, {init: problem.coldInit, label: ""}] : [{init: problem.init, label: ""}];
 }
 
 /** Stan's answer, as augurs' optimizer returns it (coefficients in the problem's column order). */
@@ -225,8 +235,8 @@ export function prepareProphetFit(input: ProphetFitInput): PreparedProphetFit {
   const {data, capacityKw, params, info} = prepareRows(input);
   const scales = regressorScales(data.regressors);
   const {design, data: stan, init: coldInit} = prophetProblem({ds: data.ds, y: data.y, regressors: scaledRegressors(scales, data.regressors)}, params);
-  const init = (input.start && carriedStart(input.start, design, scales)) ?? coldInit;
-  const problem: StanProblem = {init, data: stan, opts: {seed: OPTIMIZER_SEED, tolRelGrad: params.tolRelGrad}};
+  const carried = input.start ? carriedStart(input.start, design, scales) : null;
+  const problem: StanProblem = {init: carried ?? coldInit, data: stan, opts: {seed: OPTIMIZER_SEED, tolRelGrad: params.tolRelGrad}, ...(carried ? {coldInit} : {})};
   const setupMs = performance.now() - started;
   return {
     problem,
@@ -247,16 +257,17 @@ export function prepareProphetFit(input: ProphetFitInput): PreparedProphetFit {
  */
 function solveHere(problem: StanProblem): StanAnswer {
   const json = stanDataJson(problem.data);
-  const run = (opts: StanOptions) => wasmStan.optimize(problem.init, json, opts) as StanAnswer;
-  try {
-    try {
-      return run(problem.opts);
-    } catch {
-      return run({...problem.opts, algorithm: "bfgs"});
+  const errors: string[] = [];
+  for (const {init, label} of stanStarts(problem)) {
+    for (const algorithm of ["lbfgs", "bfgs"] as const) {
+      try {
+        return wasmStan.optimize(init, json, {...problem.opts, algorithm}) as StanAnswer;
+      } catch (error) {
+        errors.push(`${algorithm}${label}: ${errorText(error)}`);
+      }
     }
-  } catch (error) {
-    throw new SunlineError(messages.prophetFitFailed(errorText(error)), {cause: error});
   }
+  throw new SunlineError(messages.prophetFitFailed(errors.join("; ")));
 }
 
 function prepareRows(input: ProphetFitInput): {data: FitData; capacityKw: number; params: ProphetParams; info: ProphetFitInfo} {

@@ -5,7 +5,7 @@
 import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
 import {messages, SunlineError} from "../../messages.ts";
-import {prepareProphetFit, type ProphetBaseline, type ProphetFitInput, type StanAnswer, type StanProblem} from "./baseline.ts";
+import {prepareProphetFit, stanStarts, type ProphetBaseline, type ProphetFitInput, type StanAnswer, type StanProblem} from "./baseline.ts";
 
 export interface ParallelFitOptions {
   /** Worker threads (default: the machine's cores, at most one per fit). Stan always runs in a worker. */
@@ -13,10 +13,11 @@ export interface ParallelFitOptions {
 }
 
 /**
- * Algorithms tried in turn: L-BFGS (Prophet's default), then BFGS and Newton when it stops on a failed
- * line search (as Python Prophet falls back), which happens on long flat stretches such as output
- * clipped at capacity for days. Each retry gets a fresh worker: a Stan failure can be a wasm trap,
- * after which that instance is not to be trusted.
+ * Algorithms tried in turn from each starting point (stanStarts: a carried one, then Prophet's
+ * own): L-BFGS (Prophet's default), then BFGS and Newton when it stops on a failed line search (as
+ * Python Prophet falls back), which happens on long flat stretches such as output clipped at
+ * capacity for days. Each retry gets a fresh worker: a Stan failure can be a wasm trap, after
+ * which that instance is not to be trusted.
  */
 const ALGORITHMS = ["lbfgs", "bfgs", "newton"] as const;
 
@@ -35,14 +36,16 @@ export async function fitProphetBaselines(inputs: readonly ProphetFitInput[], op
           const fit = prepareProphetFit(inputs[i]);
           let out: StanAnswer | null = null;
           const errors: string[] = [];
-          for (const algorithm of ALGORITHMS) {
-            try {
-              out = await solve(workers[slot], i, {...fit.problem, opts: {...fit.problem.opts, algorithm}});
-              break;
-            } catch (error) {
-              errors.push(`${algorithm}: ${error instanceof Error ? error.message : String(error)}`);
-              await workers[slot].terminate();
-              workers[slot] = spawn();
+          attempts: for (const {init, label} of stanStarts(fit.problem)) {
+            for (const algorithm of ALGORITHMS) {
+              try {
+                out = await solve(workers[slot], i, {init, data: fit.problem.data, opts: {...fit.problem.opts, algorithm}});
+                break attempts;
+              } catch (error) {
+                errors.push(`${algorithm}${label}: ${error instanceof Error ? error.message : String(error)}`);
+                await workers[slot].terminate();
+                workers[slot] = spawn();
+              }
             }
           }
           results[i] = out ? fit.finish(out) : new SunlineError(messages.prophetFitFailed(errors.join("; ")));

@@ -2,6 +2,7 @@ import {existsSync} from "node:fs";
 import {beforeAll, describe, expect, it} from "vitest";
 import {
   fitProphetBaseline,
+  fitProphetBaselines,
   PROPHET_MODEL_FORMAT,
   ProphetBaseline,
   type ProphetFitInput
@@ -223,6 +224,17 @@ describe("warm start from an earlier fit of the same site (ProphetFitInput.start
     expect(meanDiff).toBeLessThan(0.005 * SITE.capacityKw);
     expect(Math.abs(maeWarm - maeCold)).toBeLessThan(0.05 * maeCold);
     expect(predictNext(fitProphetBaseline({...input(230), start})).yhat).toEqual(w);
+  });
+
+  it("falls back to Prophet's own start when Stan fails from the carried one, here and on the workers", async () => {
+    // A start point 1e8 times too large: Stan traps from it (measured), and only the cold start fits.
+    const p = earlier.startPoint();
+    const absurd = {...p, optimum: {...p.optimum, k: p.optimum.k * 1e8, m: p.optimum.m * 1e8, sigmaObs: p.optimum.sigmaObs * 1e8, beta: p.optimum.beta.map((b) => b * 1e8)}};
+    const cold = predictNext(fitProphetBaseline(input(230))).yhat;
+    expect(predictNext(fitProphetBaseline({...input(230), start: absurd})).yhat).toEqual(cold);
+    const [onWorker] = await fitProphetBaselines([{...input(230), start: absurd}], {threads: 1});
+    expect(onWorker).toBeInstanceOf(ProphetBaseline);
+    expect(predictNext(onWorker as ProphetBaseline).yhat).toEqual(cold);
   });
 
   it("starts cold when the earlier fit's mode differs", () => {
