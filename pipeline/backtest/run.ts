@@ -100,9 +100,9 @@ export async function runBacktest(conn: DuckDBConnection, o: BacktestOptions): P
   // Each origin's Prophet fits start from the previous origin's optimum for the site (a warm start:
   // fitted on less data, so nothing after this cutoff; about half the Stan time, design.ts
   // carriedInit; in sliding mode the previous window reaches further back, which only the start
-  // point carries, not the data). The last origin starts cold and its fit is kept: when the forecast stage's evaluation
-  // window starts there, it is the same fit on the same data, and the forecast stage takes it
-  // instead of fitting again.
+  // point carries, not the data). The last origin starts cold and its fit is kept: when the
+  // forecast stage's evaluation window starts there, it is the same fit on the same data, and the
+  // forecast stage takes it instead of fitting again.
   const last = splits[splits.length - 1];
   const start = (split: Split, prophetStarts?: ReadonlyMap<string, ProphetStart>) =>
     fitFleets(windowed(data, split), split.trainEnd, cfg, {

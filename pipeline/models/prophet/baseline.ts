@@ -295,7 +295,7 @@ function prepareRows(input: ProphetFitInput): {data: FitData; capacityKw: number
 }
 
 function carriedStart(start: ProphetStart, design: ProphetDesign, scales: readonly RegressorScale[]): StanInit | null {
-  return carriedInit({design: start.design, optimum: start.optimum, sigmaObs: start.optimum.sigmaObs}, design, (name) => {
+  return carriedInit(start, design, (name) => {
     const before = start.scales.find((s) => s.name === name);
     const now = scales.find((s) => s.name === name);
     return before && now ? {scale: now.sd / before.sd, shift: (now.mean - before.mean) / before.sd} : null;

@@ -143,13 +143,14 @@ export interface RegressorMove {
  * Stan's starting point carried over from an earlier fit of the same site (a warm start): the
  * earlier trend, in y's unit, is followed through this design's changepoints, and each column's
  * coefficient is carried into this design's scaling. Starting near the answer, L-BFGS needs fewer
- * steps (3 sites × 5 monthly origins of the 100-site bench fleet: 0.53× the Stan time of a cold start); where it stops still depends
- * only on this fit's data, within the optimizer's tolerance. Null when the two designs are not of
- * the same kind (mode) or the numbers do not carry (a degenerate span): the caller starts cold.
- * `regressor` says how each regressor's standardisation moved; a column the earlier fit lacked starts at 0.
+ * steps (3 sites × 5 monthly origins of the 100-site bench fleet: 0.53× the Stan time of a cold
+ * start); where it stops still depends only on this fit's data, within the optimizer's tolerance.
+ * Null when the two designs are not of the same kind (mode) or the numbers do not carry (a
+ * degenerate span): the caller starts cold. `regressor` says how each regressor's standardisation
+ * moved; a column the earlier fit lacked starts at 0.
  */
 export function carriedInit(
-  from: {design: ProphetDesign; optimum: DesignOptimum; sigmaObs: number},
+  from: {design: ProphetDesign; optimum: DesignOptimum & {sigmaObs: number}},
   to: ProphetDesign,
   regressor: (name: string) => RegressorMove | null
 ): StanInit | null {
@@ -184,7 +185,7 @@ export function carriedInit(
       if (!to.multiplicative) m += carried * move.shift;
     }
   });
-  const init: StanInit = {k: slopes[0], m, delta, beta, sigmaObs: from.sigmaObs * ratio};
+  const init: StanInit = {k: slopes[0], m, delta, beta, sigmaObs: from.optimum.sigmaObs * ratio};
   const finite = [init.k, init.m, init.sigmaObs, ...delta, ...beta].every(Number.isFinite);
   return finite && init.sigmaObs > 0 ? init : null;
 }
