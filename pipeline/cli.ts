@@ -11,6 +11,7 @@ import {resolveInputs} from "./inputs.ts";
 import {formatForecastSummary} from "./forecast/summary.ts";
 import {formatBacktestSummary, formatSelection, loadSnapshotInputs, readSnapshotBacktest, saveSelection, selectModel, SELECT_WINDOWS} from "./backtest/index.ts";
 import {runPipeline, type RunOptions} from "./run/index.ts";
+import {mergeShards} from "./run/merge.ts";
 import {createReporter} from "./run/progress.ts";
 import {parseShard} from "./run/shard.ts";
 import {formatRuns, readRuns} from "./run/report.ts";
@@ -45,6 +46,10 @@ Commands:
   anomalies           run the pipeline (skipped when unchanged; anomaly detection is one of its stages:
                       config anomaly.*) and print the alarms (most energy lost first), energy lost per
                       site and, where the data has fault labels, precision and recall against them
+  merge DIR...        one snapshot of the whole fleet in --data-dir from its shards' snapshots (each DIR a shard's
+                      data dir, from \`run --shard i/n\`): per-site tables as unions, the fleet rows (accuracy,
+                      backtest, anomaly evaluation) rescored from the merged rows; refuses a set of shards that
+                      is not one run's. \`SUNLINE_DATA_DIR=<data-dir> npm run build\` then builds the fleet's site
   status              show the current snapshot (when, from what, table sizes) and the last runs with
                       each stage's time, rows in and out, cache hits and retries (--json: the run reports)
   query "QUESTION"    answer a question over the current snapshot: the SQL (offline intent templates, or
@@ -58,7 +63,8 @@ Commands:
 Options:
   --config FILE       config file (default: SUNLINE_CONFIG, else ./sunline.config.ts)
   --data-dir DIR      where snapshots live (default: SUNLINE_DATA_DIR, else ./.sunline)
-  --force             with run: rebuild even when inputs are unchanged
+  --force             with run: rebuild even when inputs are unchanged (in a merged data dir: run the
+                      whole fleet there); with merge: merge again even when the shards are unchanged
   --offline           with run and weather: use cached weather responses only (also SUNLINE_OFFLINE=1)
   --shard i/n         run shard i of n: only the sites a hash of their id assigns to it, as an independent
                       run with its own data dir, snapshot and fleet models (also SUNLINE_SHARD=i/n)
@@ -152,6 +158,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatSummary(summary));
       return 0;
     }
+    case "merge": {
+      const result = await mergeShards({shards: rest, dataDir, force: values.force, log: (m) => process.stderr.write(`${m}\n`)});
+      process.stdout.write(`${result.skipped ? "unchanged" : "written"}: ${result.snapshotDir} (${result.shards} shards, ${result.sites} sites)\n`);
+      return 0;
+    }
     case "status": {
       const runs = await readRuns(dataDir, 10);
       if (values.json) {
@@ -164,7 +175,11 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
       }
       if (!manifest) throw new SunlineError(messages.snapshotMissing(dataDir));
-      const shard = manifest.shard ? `, shard ${manifest.shard.index}/${manifest.shard.count}: ${manifest.shard.sites.length} sites` : "";
+      const shard = manifest.shard
+        ? `, shard ${manifest.shard.index}/${manifest.shard.count}: ${manifest.shard.sites.length} sites`
+        : manifest.merged_from
+          ? `, merged from ${manifest.merged_from.length} shards: ${manifest.merged_from.reduce((n, s) => n + s.sites.length, 0)} sites`
+          : "";
       process.stdout.write(`snapshot ${manifest.snapshot_id} (${manifest.project}${shard})\n`);
       process.stdout.write(`  created ${manifest.created_at} in ${manifest.duration_s} s, config ${manifest.config_path}, code ${manifest.code_version}\n`);
       process.stdout.write(`  inputs: ${manifest.inputs.length} files, ${(manifest.inputs.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(1)} MB\n`);

@@ -28,6 +28,19 @@ export const messages = {
     `another Sunline run (pid ${pid}) holds ${path}; gave up waiting. Delete the file if that process is gone.`,
   snapshotMissing: (dir: string) => `no snapshot in ${dir}: run \`npx sunline run\` or \`npm run build\` first`,
   badShard: (text: string) => `--shard / SUNLINE_SHARD: expected i/n with 1 <= i <= n (e.g. 2/4: the second of four shards); got "${text}"`,
+  mergeNoShards: () => "merge: name the shards' data dirs, e.g. `npx sunline merge shards/* --data-dir merged`",
+  mergeNoSnapshot: (dir: string) => `merge: ${dir} has no snapshot (run its shard first: \`npx sunline run --shard i/n --data-dir ${dir}\`)`,
+  mergeNotAShard: (dir: string, snapshotId: string) =>
+    `merge: the snapshot ${snapshotId} in ${dir} is not a shard's (it was written without --shard / SUNLINE_SHARD)`,
+  mergeShardSet: (problem: string, shards: string[]) => `merge: ${problem} (given: ${shards.join(", ")}); pass every shard of one run once`,
+  mergeShardsDiffer: (what: string, values: string[]) =>
+    `merge: the shards were built with different ${what} (${values.join(", ")}); run every shard with the same config and code, then merge`,
+  mergeMissingTable: (dir: string, table: string) => `merge: ${dir} has no ${table}.parquet; rebuild that shard with this version of Sunline`,
+  mergeWindowsDiffer: (window: number, values: string[]) =>
+    `merge: backtest window ${window} differs between shards (${values.join("; ")}): their data end at different times; run every shard on the same data, then merge`,
+  mergeIntoShard: (dir: string) => `merge: --data-dir ${dir} is one of the shards; write the merged snapshot to a data dir of its own`,
+  mergedDataDir: (dir: string, shards: number) =>
+    `pipeline: ${dir} holds a snapshot merged from ${shards} shards; \`npx sunline merge\` refreshes it (--force runs the whole fleet here instead)`,
   emptyShard: (index: number, count: number, sites: number) =>
     `shard ${index}/${count} has none of the config's ${sites} sites (sites are assigned by a hash of their id); use fewer shards`,
   unknownCommand: (cmd: string) => `unknown command "${cmd}". Run \`npx sunline --help\` for the list.`,

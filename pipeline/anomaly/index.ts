@@ -52,9 +52,7 @@ export async function detectAnomalies(conn: DuckDBConnection, options: AnomalyOp
     nJudged += d.judged;
     nStuck += d.stuck;
   }
-  const labels = (await has("fault_labels"))
-    ? await queryRows<FaultLabel>(conn, "SELECT site_id, fault, epoch_ms(start_ts)::DOUBLE AS start_ts, epoch_ms(end_ts)::DOUBLE AS end_ts FROM fault_labels")
-    : [];
+  const labels = (await has("fault_labels")) ? await readFaultLabels(conn) : [];
   const evaluation = labels.length ? evaluateAlarms(events, labels, judged) : null;
   const alarms = events.filter(isAlarm);
   const {by_type: _byType, ...overall} = evaluation ?? {by_type: null};
@@ -87,7 +85,11 @@ const EVENT_COLUMNS: readonly [keyof AnomalyEventRow & string, ColumnType][] = [
 export async function createAnomalyTables(conn: DuckDBConnection, result: Pick<AnomalyResult, "hours" | "events" | "evaluation">): Promise<void> {
   await createTableFromObjects(conn, "anomalies", HOUR_COLUMNS, result.hours);
   await createTableFromObjects(conn, "anomaly_events", EVENT_COLUMNS, result.events);
-  const e = result.evaluation;
+  await createAnomalyEvaluationTable(conn, result.evaluation);
+}
+
+/** anomaly_evaluation: the overall score (fault "all") and one row per fault type; no rows without labels. */
+export async function createAnomalyEvaluationTable(conn: DuckDBConnection, e: Evaluation | null): Promise<void> {
   const rows = e
     ? [
         {fault: "all", labels: e.labels, observable: e.observable, found: e.found, recall: e.recall, precision: e.precision, f1: e.f1, median_ttd_h: null, max_ttd_h: null,
@@ -100,6 +102,26 @@ export async function createAnomalyTables(conn: DuckDBConnection, result: Pick<A
     ["fault", "VARCHAR"], ["labels", "INTEGER"], ["observable", "INTEGER"], ["found", "INTEGER"], ["recall", "DOUBLE"], ["precision", "DOUBLE"], ["f1", "DOUBLE"],
     ["median_ttd_h", "DOUBLE"], ["max_ttd_h", "DOUBLE"], ["alarms", "INTEGER"], ["false_alarms", "INTEGER"], ["period_start", "TIMESTAMP"], ["period_end", "TIMESTAMP"]
   ], rows);
+}
+
+/**
+ * The evaluation recomputed from the anomaly tables themselves (anomaly_events, anomalies,
+ * fault_labels), as detectAnomalies scores them: for a merge of site shards, whose fleet-wide
+ * precision is not any shard's. Null when there are no labels.
+ */
+export async function evaluateAnomalyTables(conn: DuckDBConnection): Promise<Evaluation | null> {
+  const labels = await readFaultLabels(conn);
+  if (!labels.length) return null;
+  const ms = (column: string) => `epoch_ms(${column})::DOUBLE AS ${column}`;
+  const events = await queryRows<AnomalyEventRow>(conn, `SELECT * REPLACE (${ms("start_ts")}, ${ms("end_ts")}, ${ms("alarm_ts")}) FROM anomaly_events ORDER BY site_id, start_ts`);
+  // Judged hours: those with a finite z (a NaN z is stored as NULL).
+  const judged = await queryRows<{site_id: string; ts: number[]}>(conn,
+    "SELECT site_id, list(epoch_ms(ts)::DOUBLE ORDER BY ts) AS ts FROM anomalies WHERE z IS NOT NULL AND isfinite(z) GROUP BY site_id");
+  return evaluateAlarms(events, labels, new Map(judged.map((j) => [j.site_id, Float64Array.from(j.ts)])));
+}
+
+async function readFaultLabels(conn: DuckDBConnection): Promise<FaultLabel[]> {
+  return queryRows<FaultLabel>(conn, "SELECT site_id, fault, epoch_ms(start_ts)::DOUBLE AS start_ts, epoch_ms(end_ts)::DOUBLE AS end_ts FROM fault_labels");
 }
 
 /** The stage: detect, write the tables, log one line, return the manifest block. */

@@ -16,7 +16,7 @@ const WINDOW_COLUMNS: [keyof BacktestWindow & string, ColumnType, string?][] = [
   ["mode", "VARCHAR"], ["sites", "INTEGER"], ["hybrid_sites", "INTEGER"], ["transfer_sites", "INTEGER"], ["rows", "INTEGER"], ["fit_seconds", "DOUBLE"], ["issue_seconds", "DOUBLE"]
 ];
 
-const METRIC_COLUMNS: [keyof BacktestMetric & string, ColumnType][] = [
+export const METRIC_COLUMNS: [keyof BacktestMetric & string, ColumnType][] = [
   ["window", "INTEGER"], ["site_id", "VARCHAR"], ["horizon", "VARCHAR"], ["model", "VARCHAR"], ["n", "INTEGER"],
   ["rmse_kwh", "DOUBLE"], ["mae_kwh", "DOUBLE"], ["bias_kwh", "DOUBLE"], ["nrmse_pct", "DOUBLE"], ["nmae_pct", "DOUBLE"], ["mape_pct", "DOUBLE"], ["skill_rmse", "DOUBLE"],
   ["pinball80_pct", "DOUBLE"], ["coverage80", "DOUBLE"], ["coverage95", "DOUBLE"], ["width80_pct", "DOUBLE"], ["width95_pct", "DOUBLE"],
@@ -40,8 +40,15 @@ export async function createBacktestTables(conn: DuckDBConnection, result: Backt
     FROM ${BACKTEST_ROWS} r JOIN backtest_windows w ON r.model_version = 'backtest-' || w."window"
     LEFT JOIN production_hourly p ON p.site_id = r.site_id AND p.ts = r.ts`);
   await conn.run(`DROP TABLE ${BACKTEST_ROWS}`);
-  // Error by the site's local hour of day, fleet-wide on capacity-normalised values (as the fleet
-  // rows of backtest_metrics): where in the day each model goes wrong. Daytime hours with an outcome.
+  await createBacktestByHour(conn);
+}
+
+/**
+ * backtest_by_hour from backtest_predictions and sites: error by the site's local hour of day,
+ * fleet-wide on capacity-normalised values (as the fleet rows of backtest_metrics): where in the day
+ * each model goes wrong. Daytime hours with an outcome.
+ */
+export async function createBacktestByHour(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE OR REPLACE TABLE backtest_by_hour AS
     WITH p AS (
       SELECT hour(timezone(s.timezone, timezone('UTC', b.ts))) AS hour_local, b.actual_kwh / s.capacity_kw AS actual,

@@ -37,13 +37,16 @@ export const HORIZON_BANDS: readonly {name: string; test: (h: number) => boolean
   {name: "25–48 h", test: (h) => h > 24 && h <= 48}
 ];
 
-/** Which column holds each model's prediction. Prophet alone is the hybrid's baseline component. */
-export const SCORED_MODELS: readonly {name: string; value: (r: ForecastRow) => number}[] = [
-  {name: "persistence", value: (r) => r.persistence_kwh},
-  {name: "smart persistence", value: (r) => r.smart_persistence_kwh},
-  {name: "climatology", value: (r) => r.climatology_kwh},
-  {name: "prophet", value: (r) => (r.model === "hybrid" ? r.baseline_kwh : NaN)},
-  {name: "hybrid", value: (r) => r.forecast_kwh}
+/**
+ * Which column holds each model's prediction, on a row and (`sql`) in a table with FORECAST_COLUMNS
+ * (forecasts, backtest_predictions). Prophet alone is the hybrid's baseline component.
+ */
+export const SCORED_MODELS: readonly {name: string; value: (r: ForecastRow) => number; sql: string}[] = [
+  {name: "persistence", value: (r) => r.persistence_kwh, sql: "persistence_kwh"},
+  {name: "smart persistence", value: (r) => r.smart_persistence_kwh, sql: "smart_persistence_kwh"},
+  {name: "climatology", value: (r) => r.climatology_kwh, sql: "climatology_kwh"},
+  {name: "prophet", value: (r) => (r.model === "hybrid" ? r.baseline_kwh : NaN), sql: "CASE WHEN model = 'hybrid' THEN baseline_kwh END"},
+  {name: "hybrid", value: (r) => r.forecast_kwh, sql: "forecast_kwh"}
 ];
 
 /**
@@ -113,7 +116,8 @@ export function scoreForecasts(rows: readonly ForecastRow[], actualOf: (r: Forec
   return scoreColumns(scoringColumns(rows, actualOf), capacityOf);
 }
 
-export function scoreColumns(cols: ScoringColumns, capacityOf: (siteId: string) => number): AccuracyRow[] {
+/** Accuracy rows per site and for the fleet; `scopes: "fleet"` computes the fleet's alone. */
+export function scoreColumns(cols: ScoringColumns, capacityOf: (siteId: string) => number, scopes: "all" | "fleet" = "all"): AccuracyRow[] {
   const {siteId, actual, predictions, horizon, ts, forecastWeather} = cols;
   const capacities = new Map<string, number>();
   const capacity = Float64Array.from(siteId, (id) => capacities.get(id) ?? capacities.set(id, capacityOf(id)).get(id)!);
@@ -125,7 +129,7 @@ export function scoreColumns(cols: ScoringColumns, capacityOf: (siteId: string) 
   const sites = [...bySite.keys()].sort();
   const everyRow = Array.from(siteId.keys());
   const out: AccuracyRow[] = [];
-  for (const site of [...sites, "fleet"]) {
+  for (const site of [...(scopes === "all" ? sites : []), "fleet"]) {
     const fleet = site === "fleet";
     const ofSite = fleet ? everyRow : bySite.get(site)!;
     for (const band of HORIZON_BANDS) {

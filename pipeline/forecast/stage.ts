@@ -265,7 +265,9 @@ export async function runForecastStage(conn: DuckDBConnection, o: ForecastStageO
 
   const actual = actualLookup(data);
   const capacity = capacityLookup(data);
-  await insertAccuracy(conn, scoreForecasts(rows.filter((r) => r.run === "evaluation"), actual, capacity), rows);
+  // Every row carries the evaluation model's version (the hybrid's; transfer sites are scored with it).
+  const evaluationVersion = rows.find((r) => r.run === "evaluation" && r.model === "hybrid")?.model_version ?? null;
+  await insertAccuracy(conn, scoreForecasts(rows.filter((r) => r.run === "evaluation"), actual, capacity), evaluationVersion);
   lap("score");
 
   if (cfg.transfer_curve.enabled) {
@@ -401,8 +403,8 @@ async function carryOverVintages(conn: DuckDBConnection, previousDir: string | n
   }
 }
 
-async function insertAccuracy(conn: DuckDBConnection, rows: readonly AccuracyRow[], forecasts: readonly ForecastRow[]): Promise<void> {
-  const version = forecasts.find((r) => r.run === "evaluation" && r.model === "hybrid")?.model_version ?? null;
+/** Appends accuracy rows to forecast_accuracy, each with the evaluation model's `version`. */
+export async function insertAccuracy(conn: DuckDBConnection, rows: readonly AccuracyRow[], version: string | null): Promise<void> {
   const a = await conn.createAppender("forecast_accuracy");
   for (const r of rows) {
     a.appendVarchar(r.site_id);

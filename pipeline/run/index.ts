@@ -10,7 +10,7 @@ import {loadConfig, type LoadedConfig} from "../config.ts";
 import {queryRows, withConnection} from "../db.ts";
 import {readSelection, withSelection} from "../backtest/select.ts";
 import {resolveInputs, type ResolvedInputs} from "../inputs.ts";
-import {StageError} from "../messages.ts";
+import {messages, StageError} from "../messages.ts";
 import {codeVersion, sha256, stableStringify} from "../snapshot/hash.ts";
 import {withLock} from "../snapshot/lock.ts";
 import type {Manifest} from "../snapshot/manifest.ts";
@@ -124,6 +124,12 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
         await appendRun(dataDir, r);
         emit({event: "run_end", status: r.status, snapshot_id: r.snapshot_id, seconds: r.seconds, error: r.error?.message ?? null});
       };
+      // A merge of shard snapshots (merge.ts) has no inputs of its own here: the build shows it as it is.
+      if (current?.merged_from && !options.force) {
+        log(messages.mergedDataDir(relative(process.cwd(), dataDir) || ".", current.merged_from.length));
+        await finish(report("unchanged", current.snapshot_id, null));
+        return {snapshotId: current.snapshot_id, snapshotDir: (await currentSnapshotDir(dataDir))!, cacheKey: current.cache_key, skipped: true, durationS: 0};
+      }
       try {
         // Weather first: the collected file is an input like any other, so its hash is in the cache key.
         let weatherStatus: ProviderStatus[] | null = null;

@@ -38,6 +38,11 @@ export interface Manifest {
   inputs: InputFile[];
   /** Set when the snapshot is one shard of the fleet (`run --shard i/n`): which, and its sites. */
   shard?: {index: number; count: number; sites: string[]};
+  /**
+   * Set when the snapshot is a merge of a fleet's shard snapshots (`sunline merge`, pipeline/run/merge.ts):
+   * each shard's snapshot and sites. `data_dir` is relative to where the merge ran.
+   */
+  merged_from?: {index: number; count: number; snapshot_id: string; created_at: string; data_dir: string; sites: string[]}[];
   tables: Record<string, TableStats>;
   /** The tables also written hive-partitioned by site and year, with their files. */
   partitions?: Record<string, TablePartitions>;

@@ -64,3 +64,15 @@ export function describeChanges(c) {
 export function tableRows(manifest) {
   return Object.entries(manifest.tables).map(([name, t]) => ({table: name, rows: t.rows, mb: t.bytes / 1e6, from: t.min_ts ?? "", to: t.max_ts ?? ""}));
 }
+
+/** A merged snapshot's shards (`sunline merge`): each shard's snapshot and sites; empty otherwise. */
+export function shardRows(manifest) {
+  return (manifest.merged_from ?? []).map((s) => ({
+    shard: `${s.index} of ${s.count}`,
+    sites: s.sites.length,
+    site_ids: s.sites.join(", "),
+    snapshot: s.snapshot_id,
+    created: new Date(s.created_at),
+    data_dir: s.data_dir
+  }));
+}
