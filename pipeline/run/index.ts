@@ -126,7 +126,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
       };
       // A merge of shard snapshots (merge.ts) has no inputs of its own here: the build shows it as it is.
       if (current?.merged_from && !options.force) {
-        log(messages.mergedDataDir(relative(process.cwd(), dataDir) || ".", current.merged_from.length));
+        log(messages.mergedDataDir(dataDir, current.merged_from.length));
         await finish(report("unchanged", current.snapshot_id, null));
         return {snapshotId: current.snapshot_id, snapshotDir: (await currentSnapshotDir(dataDir))!, cacheKey: current.cache_key, skipped: true, durationS: 0};
       }

@@ -18,7 +18,7 @@
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {existsSync} from "node:fs";
 import {availableParallelism} from "node:os";
-import {join, relative, resolve} from "node:path";
+import {join, resolve} from "node:path";
 import {createAnomalyEvaluationTable, evaluateAnomalyTables} from "../anomaly/index.ts";
 import {createBacktestByHour, METRIC_COLUMNS} from "../backtest/tables.ts";
 import {createTableFromObjects, queryRows, sqlIdent, sqlString, withConnection} from "../db.ts";
@@ -60,6 +60,8 @@ export interface MergeResult {
 }
 
 interface ShardSnapshot {
+  /** As given (a path the user wrote, for messages and the manifest). */
+  given: string;
   dataDir: string;
   dir: string;
   manifest: Manifest;
@@ -143,7 +145,7 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
             inputs: mergeInputs(manifests),
             merged_from: shards.map((s) => ({
               index: s.manifest.shard!.index, count, snapshot_id: s.manifest.snapshot_id, created_at: s.manifest.created_at,
-              data_dir: relative(process.cwd(), s.dataDir) || ".", sites: s.manifest.shard!.sites
+              data_dir: s.given, sites: s.manifest.shard!.sites
             })),
             weather: mergeWeather(manifests),
             stale: {weather: manifests.some((m) => m.stale.weather)},
@@ -177,9 +179,9 @@ async function readShards(dirs: readonly string[], into: string): Promise<ShardS
     const manifest = await readManifest(dir);
     if (!manifest.shard) throw new SunlineError(messages.mergeNotAShard(given, manifest.snapshot_id));
     for (const t of SNAPSHOT_TABLES) if (!existsSync(join(dir, `${t.name}.parquet`))) throw new SunlineError(messages.mergeMissingTable(given, t.name));
-    shards.push({dataDir, dir, manifest});
+    shards.push({given, dataDir, dir, manifest});
   }
-  const label = (s: ShardSnapshot) => `${relative(process.cwd(), s.dataDir) || "."} (${shardLabel(s.manifest)})`;
+  const label = (s: ShardSnapshot) => `${s.given} (${shardLabel(s.manifest)})`;
   const given = shards.map(label);
   const counts = new Set(shards.map((s) => s.manifest.shard!.count));
   if (counts.size > 1) throw new SunlineError(messages.mergeShardSet(`the shards come from runs of ${[...counts].join(" and ")} shards`, given));

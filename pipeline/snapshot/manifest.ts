@@ -40,7 +40,7 @@ export interface Manifest {
   shard?: {index: number; count: number; sites: string[]};
   /**
    * Set when the snapshot is a merge of a fleet's shard snapshots (`sunline merge`, pipeline/run/merge.ts):
-   * each shard's snapshot and sites. `data_dir` is relative to where the merge ran.
+   * each shard's snapshot and sites, and its data dir as the merge was given it.
    */
   merged_from?: {index: number; count: number; snapshot_id: string; created_at: string; data_dir: string; sites: string[]}[];
   tables: Record<string, TableStats>;
