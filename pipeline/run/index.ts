@@ -16,7 +16,7 @@ import {withLock} from "../snapshot/lock.ts";
 import type {Manifest} from "../snapshot/manifest.ts";
 import {dataDirPath, lockPath} from "../snapshot/paths.ts";
 import {currentManifest, currentSnapshotDir} from "../snapshot/read.ts";
-import {writeSnapshot, type SnapshotTableSpec} from "../snapshot/write.ts";
+import {snapshotIdFor, writeSnapshot, type SnapshotTableSpec} from "../snapshot/write.ts";
 import type {ProviderStatus} from "../weather/collect.ts";
 import {prepareWeather} from "../weather/prepare.ts";
 import {orderStages, type Stage} from "./dag.ts";
@@ -166,7 +166,7 @@ export async function runPipeline(options: RunOptions = {}): Promise<RunResult> 
           return {snapshotId: current.snapshot_id, snapshotDir: (await currentSnapshotDir(dataDir))!, cacheKey, skipped: true, durationS: 0};
         }
         const now = (options.now ?? (() => new Date()))();
-        const snapshotId = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${cacheKey.slice(0, 8)}`;
+        const snapshotId = snapshotIdFor(now, cacheKey);
         const of = shard ? `, shard ${shard.index}/${shard.count}` : "";
         log(`pipeline: building snapshot ${snapshotId} (${resolved.sites.length} sites${of}, ${resolved.production.length} production files)`);
         const weather = weatherManifest(resolved, weatherStatus);

@@ -22,7 +22,7 @@ import {join, resolve} from "node:path";
 import {createAnomalyEvaluationTable, evaluateAnomalyTables} from "../anomaly/index.ts";
 import {createBacktestByHour, METRIC_COLUMNS} from "../backtest/tables.ts";
 import {createTableFromObjects, queryRows, sqlIdent, sqlString, withConnection} from "../db.ts";
-import {concatScoringColumns, scoreColumns, type AccuracyRow, type ScoringColumns} from "../forecast/accuracy.ts";
+import {concatScoringColumns, scoreColumns, type ScoringColumns} from "../forecast/accuracy.ts";
 import {readScoringColumns} from "../forecast/scoreTable.ts";
 import {insertAccuracy} from "../forecast/stage.ts";
 import {messages, SunlineError} from "../messages.ts";
@@ -31,7 +31,7 @@ import {withLock} from "../snapshot/lock.ts";
 import type {Manifest} from "../snapshot/manifest.ts";
 import {dataDirPath, lockPath} from "../snapshot/paths.ts";
 import {currentManifest, currentSnapshotDir, readManifest} from "../snapshot/read.ts";
-import {writeSnapshot} from "../snapshot/write.ts";
+import {snapshotIdFor, writeSnapshot} from "../snapshot/write.ts";
 import {SNAPSHOT_TABLES} from "./index.ts";
 import {mergeAnomaly, mergeBacktest, mergeForecast, mergeInputs, mergeWeather, shardLabel} from "./mergeManifest.ts";
 import {appendRun, inputChanges, readRuns, type RunReport, type StageReport} from "./report.ts";
@@ -98,7 +98,7 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
       return {snapshotId: current.snapshot_id, snapshotDir: (await currentSnapshotDir(dataDir))!, skipped: true, shards: count, sites: sites.length, fleetRows: {}, durationS: 0};
     }
     const now = (options.now ?? (() => new Date()))();
-    const snapshotId = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${key.slice(0, 8)}`;
+    const snapshotId = snapshotIdFor(now, key);
     log(`merge: ${count} shards, ${sites.length} sites → snapshot ${snapshotId}`);
     const stage = async <T>(name: string, title: string, run: () => Promise<{value: T; rowsIn: number; rowsOut: number; note?: string}>): Promise<T> => {
       const t = performance.now();
@@ -113,6 +113,7 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
     const rowsOf = (tables: readonly string[]) => tables.reduce((n, t) => n + manifests.reduce((m, x) => m + (x.tables[t]?.rows ?? 0), 0), 0);
     let snapshotDir = "";
     let fleetRows: Record<string, number> = {};
+    const rescored = () => Object.entries(fleetRows).map(([t, n]) => `${t} ${n}`).join(", ");
     await withConnection(async (conn) => {
       const unioned = SNAPSHOT_TABLES.map((t) => t.name).filter((t) => !REBUILT.has(t));
       await stage("union", "the shards' per-site tables, one after the other", async () => {
@@ -127,8 +128,7 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
         await createAnomalyEvaluationTable(conn, e);
         fleetRows.backtest_by_hour = await countRows(conn, ["backtest_by_hour"]);
         fleetRows.anomaly_evaluation = await countRows(conn, ["anomaly_evaluation"]);
-        const note = Object.entries(fleetRows).map(([t, n]) => `${t} ${n}`).join(", ");
-        return {value: e, rowsIn: await countRows(conn, ["backtest_predictions", "forecasts", "anomaly_events"]), rowsOut: sum(Object.values(fleetRows)), note};
+        return {value: e, rowsIn: await countRows(conn, ["backtest_predictions", "forecasts", "anomaly_events"]), rowsOut: sum(Object.values(fleetRows)), note: rescored()};
       });
       await stage("snapshot", "write the merged snapshot", async () => {
         const {by_type: _byType, ...overall} = evaluation ?? {by_type: null};
@@ -162,7 +162,7 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
     });
     const durationS = round1((performance.now() - started) / 1000);
     await appendRun(dataDir, report("written", snapshotId));
-    log(`merge: snapshot ${snapshotId} written in ${durationS.toFixed(1)} s (fleet rows rescored: ${Object.entries(fleetRows).map(([t, n]) => `${t} ${n}`).join(", ")})`);
+    log(`merge: snapshot ${snapshotId} written in ${durationS.toFixed(1)} s (fleet rows rescored: ${rescored()})`);
     return {snapshotId, snapshotDir, skipped: false, shards: count, sites: sites.length, fleetRows, durationS};
   });
 }
@@ -242,15 +242,14 @@ async function mergeWindows(conn: DuckDBConnection, shards: readonly ShardSnapsh
 async function scoreFleet(conn: DuckDBConnection, shards: readonly ShardSnapshot[]): Promise<Record<string, number>> {
   const capacities = new Map((await queryRows<{site_id: string; capacity_kw: number}>(conn, "SELECT site_id, capacity_kw FROM sites")).map((s) => [s.site_id, s.capacity_kw]));
   const capacity = (id: string) => capacities.get(id) ?? NaN;
-  const fleet = (rows: AccuracyRow[]) => rows.filter((r) => r.site_id === "fleet");
 
   const windows = (await queryRows<{window: number}>(conn, `SELECT DISTINCT "window" FROM backtest_predictions ORDER BY 1`)).map((w) => w.window);
   const perWindow: ScoringColumns[] = [];
   for (const w of windows) perWindow.push(await readScoringColumns(conn, "backtest_predictions", `"window" = ${Number(w)}`));
   const metrics = windows.length
     ? [
-        ...fleet(scoreColumns(concatScoringColumns(perWindow), capacity, "fleet")).map((m) => ({...m, window: 0})),
-        ...windows.flatMap((w, k) => fleet(scoreColumns(perWindow[k], capacity, "fleet")).map((m) => ({...m, window: w})))
+        ...scoreColumns(concatScoringColumns(perWindow), capacity, "fleet").map((m) => ({...m, window: 0})),
+        ...windows.flatMap((w, k) => scoreColumns(perWindow[k], capacity, "fleet").map((m) => ({...m, window: w})))
       ]
     : [];
   await createTableFromObjects(conn, "_fleet_metrics", METRIC_COLUMNS, metrics);
@@ -260,7 +259,7 @@ async function scoreFleet(conn: DuckDBConnection, shards: readonly ShardSnapshot
   // Each shard scored the rows of its evaluation models (forecasts also keeps earlier vintages).
   const versions = shards.flatMap((s) => (s.manifest.forecast?.models ?? []).filter((m) => m.purpose === "evaluation").map((m) => m.version));
   const accuracy = versions.length
-    ? fleet(scoreColumns(await readScoringColumns(conn, "forecasts", `run = 'evaluation' AND model_version IN (${versions.map(sqlString).join(", ")})`), capacity, "fleet"))
+    ? scoreColumns(await readScoringColumns(conn, "forecasts", `run = 'evaluation' AND model_version IN (${versions.map(sqlString).join(", ")})`), capacity, "fleet")
     : [];
   const evaluated = await queryRows<{v: string | null}>(conn, "SELECT DISTINCT model_version AS v FROM forecast_accuracy");
   await insertAccuracy(conn, accuracy, evaluated.length === 1 ? evaluated[0].v : null);

@@ -36,6 +36,14 @@ export interface WriteSnapshotOptions {
   keep?: number;
 }
 
+/**
+ * A snapshot's id: its UTC creation stamp, then the start of the key it was built from. The stamp
+ * comes first so that name order is age order (pruneSnapshots relies on it).
+ */
+export function snapshotIdFor(createdAt: Date, key: string): string {
+  return `${createdAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${key.slice(0, 8)}`;
+}
+
 export async function writeSnapshot(conn: DuckDBConnection, options: WriteSnapshotOptions): Promise<string> {
   const root = snapshotsDir(options.dataDir);
   await mkdir(root, {recursive: true});

@@ -31,11 +31,10 @@ const config: LoadedConfig = parseConfig(
   "."
 );
 
-/** A table's rows, sorted, each as its column values; `except` columns left out (run stamps). */
-async function rows(snapshotDir: string, table: string, where = "true", except: string[] = []): Promise<Record<string, unknown>[]> {
+/** A table's rows, sorted, each as its column values. */
+async function rows(snapshotDir: string, table: string, where = "true"): Promise<Record<string, unknown>[]> {
   return withConnection(async (conn) => {
-    const exclude = except.length ? `EXCLUDE (${except.map((c) => `"${c}"`).join(", ")})` : "";
-    const out = await queryRows(conn, `SELECT * ${exclude} FROM read_parquet(${sqlString(join(snapshotDir, `${table}.parquet`))}) WHERE ${where}`);
+    const out = await queryRows(conn, `SELECT * FROM read_parquet(${sqlString(join(snapshotDir, `${table}.parquet`))}) WHERE ${where}`);
     return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   });
 }
